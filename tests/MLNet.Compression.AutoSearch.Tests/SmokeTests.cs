@@ -1,0 +1,1 @@
+namespace MLNet.Compression.AutoSearch.Tests;
