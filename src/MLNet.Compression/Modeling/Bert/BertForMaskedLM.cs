@@ -1,0 +1,123 @@
+using MLNet.Compression.IO;
+using MLNet.Compression.Tensors;
+
+namespace MLNet.Compression.Modeling.Bert;
+
+/// <summary>
+/// BERT and RoBERTa with their masked-LM heads (BertForMaskedLM, RobertaForMaskedLM). The two differ only in key names,
+/// position numbering (RoBERTa counts from padding_idx + 1 over non-pad tokens) and the head's module names.
+/// </summary>
+public sealed class BertForMaskedLM : LanguageModel
+{
+    private readonly BertConfig _cfg;
+    private readonly bool _roberta;
+    private readonly Tensor _wordEmbeddings;   // [vocab, hidden]
+    private readonly Tensor _positionEmbeddings; // [maxPositions, hidden]
+    private readonly Tensor? _typeEmbeddings;  // [typeVocab, hidden]
+    private readonly LayerNorm _embeddingNorm;
+    private readonly BertLayer[] _layers;
+    private readonly Linear _transform;
+    private readonly LayerNorm _transformNorm;
+    private readonly Linear _decoder;
+
+    internal BertForMaskedLM(ConfigJson config, ITensorSource source, bool roberta)
+    {
+        Config = config;
+        Generation = GenerationConfig.From(config);
+        _roberta = roberta;
+        _cfg = BertConfig.From(config, defaultPad: roberta ? 1 : 0);
+        string basePrefix = roberta ? "roberta" : "bert";
+        var w = new WeightLoader(source, basePrefix);
+        int h = _cfg.HiddenSize;
+        string e = $"{basePrefix}.embeddings";
+        _wordEmbeddings = RegisterTensor($"{e}.word_embeddings.weight", w.Get($"{e}.word_embeddings.weight", _cfg.VocabSize, h));
+        if (!_cfg.PositionEmbeddingType.StartsWith("relative", StringComparison.Ordinal) || w.Contains($"{e}.position_embeddings.weight"))
+            _positionEmbeddings = RegisterTensor($"{e}.position_embeddings.weight", w.Get($"{e}.position_embeddings.weight", _cfg.MaxPositions, h));
+        else
+            _positionEmbeddings = Tensor.Zeros(_cfg.MaxPositions, h);
+        if (_cfg.TypeVocabSize > 0)
+            _typeEmbeddings = RegisterTensor($"{e}.token_type_embeddings.weight", w.Get($"{e}.token_type_embeddings.weight", _cfg.TypeVocabSize, h));
+        _embeddingNorm = Register(w.LayerNorm($"{e}.LayerNorm", h, _cfg.LayerNormEps));
+        _layers = new BertLayer[_cfg.Layers];
+        for (int i = 0; i < _cfg.Layers; i++)
+        {
+            _layers[i] = new BertLayer(_cfg, w, $"{basePrefix}.encoder.layer.{i}");
+            foreach (var m in _layers[i].Modules()) Register(m);
+            if (_layers[i].DistanceKey is { } dk) RegisterTensor(dk, _layers[i].Distance!);
+        }
+
+        // Head: BertOnlyMLMHead (cls.predictions.*) or RobertaLMHead (lm_head.*); the decoder is tied to the word embeddings.
+        string head = roberta ? "lm_head" : "cls.predictions.transform";
+        _transform = Register(w.Linear($"{head}.dense", LayerRole.Head, h, h));
+        _transformNorm = Register(w.LayerNorm(roberta ? "lm_head.layer_norm" : $"{head}.LayerNorm", h, _cfg.LayerNormEps));
+        string decoder = roberta ? "lm_head.decoder" : "cls.predictions.decoder";
+        string biasKey = roberta ? "lm_head.bias" : "cls.predictions.bias";
+        var decoderWeight = _cfg.TieWordEmbeddings
+            ? w.GetTied($"{decoder}.weight", $"{e}.word_embeddings.weight", _cfg.VocabSize, h)
+            : w.Get($"{decoder}.weight", _cfg.VocabSize, h);
+        if (_cfg.TieWordEmbeddings) decoderWeight = _wordEmbeddings;
+        var bias = w.TryVector(biasKey, _cfg.VocabSize) ?? w.Vector($"{decoder}.bias", _cfg.VocabSize);
+        _decoder = Register(new Linear(decoder, LayerRole.Head, new DenseWeight(decoderWeight), bias));
+    }
+
+    public override string ModelType => _roberta ? "roberta" : "bert";
+    public override ModelKind Kind => ModelKind.MaskedLM;
+    public override int HiddenSize => _cfg.HiddenSize;
+    public override int VocabSize => _cfg.VocabSize;
+    public override int LayerCount => _cfg.Layers;
+    public override int? MaxPositions => _roberta ? _cfg.MaxPositions - _cfg.PadTokenId - 1 : _cfg.MaxPositions;
+    public BertConfig BertConfig => _cfg;
+
+    public override ModelOutput Forward(ModelInput input, ForwardOptions? options = null)
+    {
+        options ??= ForwardOptions.Default;
+        var tokens = input.Tokens;
+        int batch = tokens.Batch, seq = tokens.Length, h = _cfg.HiddenSize;
+        int[] positions = _roberta ? RobertaPositions(tokens) : Positions.Arange(batch, seq);
+        if (positions.Max() >= _cfg.MaxPositions)
+            throw new ArgumentException($"Input of {seq} tokens exceeds max_position_embeddings = {_cfg.MaxPositions} of this {ModelType} model.");
+
+        // [batch·seq, hidden]
+        var x = TensorOps.Embedding(_wordEmbeddings, tokens.Ids);
+        if (_cfg.PositionEmbeddingType == "absolute")
+            TensorOps.AddInPlace(x, TensorOps.Embedding(_positionEmbeddings, positions));
+        if (_typeEmbeddings is not null)
+            TensorOps.AddInPlace(x, TensorOps.Embedding(_typeEmbeddings, input.TokenTypeIds ?? new int[batch * seq]));
+        x = _embeddingNorm.Forward(x.Reshape(batch, seq, h));
+
+        var hidden = new List<Tensor>();
+        if (options.OutputHiddenStates) hidden.Add(x);
+        foreach (var layer in _layers)
+        {
+            x = layer.Forward(x, tokens.Mask);
+            if (options.OutputHiddenStates) hidden.Add(x);
+        }
+        var logits = ProjectRows(x, options.LogitPositions, Head);
+        return new ModelOutput { Logits = logits, HiddenStates = hidden, LastHiddenState = x };
+    }
+
+    /// <summary>[rows, hidden] → [rows, vocab]: dense → act → LayerNorm → decoder.</summary>
+    private Tensor Head(Tensor x)
+    {
+        var t = _transform.Forward(x);
+        // BERT's transform uses hidden_act; RoBERTa's lm_head always uses exact gelu.
+        Activations.Apply(_roberta ? Activation.Gelu : _cfg.HiddenAct, t.Span);
+        return _decoder.Forward(_transformNorm.Forward(t));
+    }
+
+    /// <summary>create_position_ids_from_input_ids: padding_idx + cumsum(ids != padding_idx) over non-pad tokens, padding_idx for pads.</summary>
+    private int[] RobertaPositions(TokenBatch tokens)
+    {
+        var notPad = tokens.Ids.Select(id => id != _cfg.PadTokenId ? 1 : 0).ToArray();
+        return Positions.FromMask(notPad, tokens.Batch, tokens.Length, _cfg.PadTokenId + 1, _cfg.PadTokenId);
+    }
+}
+
+/// <summary>Registers "bert" and "roberta".</summary>
+public sealed class BertFamily : IModelFamily
+{
+    public IReadOnlyList<string> ModelTypes => ["bert", "roberta"];
+
+    public LanguageModel Load(ConfigJson config, ITensorSource weights)
+        => new BertForMaskedLM(config, weights, roberta: config.String("model_type") == "roberta");
+}

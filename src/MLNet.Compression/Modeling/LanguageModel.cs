@@ -1,0 +1,140 @@
+using MLNet.Compression.IO;
+using MLNet.Compression.Tensors;
+
+namespace MLNet.Compression.Modeling;
+
+/// <summary>A weight that is not a linear layer (embeddings, norms), by its Hugging Face key.</summary>
+public sealed record NamedTensor(string Key, Tensor Value);
+
+/// <summary>
+/// A loaded transformer: its family, its linear layers by Hugging Face name, its other weights, and a forward pass.
+/// Compression works on <see cref="Linears"/> only and never needs to know the family.
+/// </summary>
+public abstract class LanguageModel
+{
+    private readonly List<Linear> _linears = new();
+    private readonly List<NamedTensor> _tensors = new();
+
+    /// <summary>config.json "model_type": bert, roberta, distilbert, albert, gpt2, gpt_neox, opt, llama, t5, bart.</summary>
+    public abstract string ModelType { get; }
+
+    public abstract ModelKind Kind { get; }
+
+    /// <summary>Width of the hidden states.</summary>
+    public abstract int HiddenSize { get; }
+
+    public abstract int VocabSize { get; }
+
+    /// <summary>Number of transformer blocks (encoder plus decoder for seq2seq).</summary>
+    public abstract int LayerCount { get; }
+
+    /// <summary>Longest input the position scheme allows; null when unbounded (rotary, relative).</summary>
+    public virtual int? MaxPositions => null;
+
+    /// <summary>Special ids and decoding defaults from config.json.</summary>
+    public GenerationConfig Generation { get; protected init; } = new();
+
+    /// <summary>The config.json this model was built from.</summary>
+    public ConfigJson? Config { get; protected init; }
+
+    /// <summary>Every linear layer, in checkpoint order, including the LM head.</summary>
+    public IReadOnlyList<Linear> Linears => _linears;
+
+    /// <summary>Weights outside linear layers.</summary>
+    public IReadOnlyList<NamedTensor> OtherTensors => _tensors;
+
+    protected T Register<T>(T layer) where T : class
+    {
+        switch (layer)
+        {
+            case Linear l: _linears.Add(l); break;
+            case LayerNorm n:
+                if (n.Weight is not null) _tensors.Add(new(n.Name + ".weight", new Tensor(n.Weight, n.Weight.Length)));
+                if (n.Bias is not null) _tensors.Add(new(n.Name + ".bias", new Tensor(n.Bias, n.Bias.Length)));
+                break;
+            case RmsNorm r: _tensors.Add(new(r.Name + ".weight", new Tensor(r.Weight, r.Weight.Length))); break;
+            default: throw new ArgumentException($"Cannot register {layer.GetType().Name}.");
+        }
+        return layer;
+    }
+
+    protected Tensor RegisterTensor(string key, Tensor t)
+    {
+        _tensors.Add(new(key, t));
+        return t;
+    }
+
+    /// <summary>Runs the model on a batch.</summary>
+    public abstract ModelOutput Forward(ModelInput input, ForwardOptions? options = null);
+
+    /// <summary>Parameters counted once even where tied (an LM head sharing the embedding counts once), as HF's num_parameters().</summary>
+    public long ParameterCount()
+    {
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        long n = 0;
+        foreach (var t in _tensors) if (seen.Add(t.Value.Data)) n += t.Value.Length;
+        foreach (var l in _linears)
+        {
+            object key = l.Weight is DenseWeight d ? d.Value.Data : l.Weight;
+            if (seen.Add(key)) n += (long)l.InFeatures * l.OutFeatures;
+            if (l.Bias is not null && seen.Add(l.Bias)) n += l.Bias.Length;
+        }
+        return n;
+    }
+
+    /// <summary>Bytes held by the weights in their current storage forms (tied weights once).</summary>
+    public long StorageBytes()
+    {
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        long n = 0;
+        foreach (var t in _tensors) if (seen.Add(t.Value.Data)) n += (long)t.Value.Length * sizeof(float);
+        foreach (var l in _linears)
+        {
+            object key = l.Weight is DenseWeight d ? d.Value.Data : l.Weight;
+            if (seen.Add(key)) n += l.Weight.StorageBytes;
+            if (l.Bias is not null && seen.Add(l.Bias)) n += (long)l.Bias.Length * sizeof(float);
+        }
+        return n;
+    }
+
+    /// <summary>
+    /// Applies the LM head only to the rows that are needed: all of hidden [batch, len, h] → [batch, len, vocab],
+    /// or the chosen flat rows → [positions, vocab].
+    /// </summary>
+    protected static Tensor ProjectRows(Tensor hidden, int[]? positions, Func<Tensor, Tensor> head)
+    {
+        if (positions is null) return head(hidden);
+        int h = hidden.Dim(-1);
+        var picked = Tensor.Zeros(positions.Length, h);
+        int rows = hidden.Length / h;
+        for (int i = 0; i < positions.Length; i++)
+        {
+            if ((uint)positions[i] >= (uint)rows) throw new ArgumentOutOfRangeException(nameof(positions), $"logit position {positions[i]} is outside the {rows} positions of the batch.");
+            hidden.ReadOnlySpan.Slice(positions[i] * h, h).CopyTo(picked.Span.Slice(i * h, h));
+        }
+        return head(picked);
+    }
+}
+
+/// <summary>The special ids and generation defaults that config.json (or generation_config.json) carries.</summary>
+public sealed record GenerationConfig
+{
+    public int? BosTokenId { get; init; }
+    public int[] EosTokenIds { get; init; } = [];
+    public int? PadTokenId { get; init; }
+    public int? DecoderStartTokenId { get; init; }
+    /// <summary>BART: the id forced as the first generated token.</summary>
+    public int? ForcedBosTokenId { get; init; }
+    /// <summary>BART: the id forced when the length limit is reached.</summary>
+    public int? ForcedEosTokenId { get; init; }
+
+    public static GenerationConfig From(ConfigJson c) => new()
+    {
+        BosTokenId = c.IntOrNull("bos_token_id"),
+        EosTokenIds = c.IntList("eos_token_id"),
+        PadTokenId = c.IntOrNull("pad_token_id"),
+        DecoderStartTokenId = c.IntOrNull("decoder_start_token_id"),
+        ForcedBosTokenId = c.IntOrNull("forced_bos_token_id"),
+        ForcedEosTokenId = c.IntOrNull("forced_eos_token_id"),
+    };
+}

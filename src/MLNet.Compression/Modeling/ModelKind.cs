@@ -1,0 +1,12 @@
+namespace MLNet.Compression.Modeling;
+
+/// <summary>How a family predicts tokens, which decides how evaluators score it.</summary>
+public enum ModelKind
+{
+    /// <summary>Encoder with a masked-LM head (BERT, RoBERTa, DistilBERT, ALBERT).</summary>
+    MaskedLM,
+    /// <summary>Decoder with a next-token head (GPT-2, GPT-NeoX, OPT, Llama).</summary>
+    CausalLM,
+    /// <summary>Encoder-decoder with an LM head on the decoder (T5, BART).</summary>
+    Seq2SeqLM,
+}

@@ -1,0 +1,26 @@
+using MLNet.Compression.Tensors;
+
+namespace MLNet.Compression.Modeling;
+
+/// <summary>LayerNorm over the last dimension; weight and bias are optional (elementwise_affine=False, bias=False).</summary>
+public sealed class LayerNorm(string name, float[]? weight, float[]? bias, float eps)
+{
+    public string Name { get; } = name;
+    public float[]? Weight { get; } = weight;
+    public float[]? Bias { get; } = bias;
+    public float Eps { get; } = eps;
+
+    /// <summary>[..., dim] → [..., dim]</summary>
+    public Tensor Forward(Tensor x) => TensorOps.LayerNorm(x, Weight, Bias, Eps);
+}
+
+/// <summary>RMSNorm (Llama's LlamaRMSNorm, T5's T5LayerNorm): no mean subtraction, no bias.</summary>
+public sealed class RmsNorm(string name, float[] weight, float eps)
+{
+    public string Name { get; } = name;
+    public float[] Weight { get; } = weight;
+    public float Eps { get; } = eps;
+
+    /// <summary>[..., dim] → [..., dim]</summary>
+    public Tensor Forward(Tensor x) => TensorOps.RmsNorm(x, Weight, Eps);
+}

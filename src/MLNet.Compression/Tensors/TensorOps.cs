@@ -1,0 +1,146 @@
+using System.Numerics.Tensors;
+
+namespace MLNet.Compression.Tensors;
+
+/// <summary>Elementwise ops, reductions and normalisations over the last dimension.</summary>
+public static class TensorOps
+{
+    /// <summary>x += y, same shape.</summary>
+    public static void AddInPlace(Tensor x, Tensor y)
+    {
+        if (x.Length != y.Length) throw new ArgumentException($"AddInPlace: {x} and {y} differ in size.");
+        TensorPrimitives.Add(x.ReadOnlySpan, y.ReadOnlySpan, x.Span);
+    }
+
+    /// <summary>x[.., n] += bias[n] (broadcast over the rows).</summary>
+    public static void AddRowVector(Tensor x, ReadOnlySpan<float> bias)
+    {
+        int n = bias.Length;
+        if (x.Dim(-1) != n) throw new ArgumentException($"AddRowVector: last dim of {x} is not {n}.");
+        var s = x.Span;
+        for (int off = 0; off < s.Length; off += n)
+            TensorPrimitives.Add(s.Slice(off, n), bias, s.Slice(off, n));
+    }
+
+    public static void Scale(Tensor x, float factor) => TensorPrimitives.Multiply(x.ReadOnlySpan, factor, x.Span);
+
+    /// <summary>LayerNorm over the last dimension; a fresh tensor of x's shape.</summary>
+    public static Tensor LayerNorm(Tensor x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float eps)
+    {
+        var y = Tensor.Zeros(x.Shape);
+        LayerNormInto(x.ReadOnlySpan, y.Span, x.Dim(-1), weight, bias, eps);
+        return y;
+    }
+
+    /// <summary>
+    /// Mean and (biased) variance accumulated in double: PyTorch's CPU LayerNorm uses a float accumulator with
+    /// pairwise/Welford summation, so double keeps us within float32 rounding of it for any width.
+    /// An empty weight or bias means no affine part (elementwise_affine = False).
+    /// </summary>
+    public static void LayerNormInto(ReadOnlySpan<float> x, Span<float> y, int n, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float eps)
+    {
+        for (int off = 0; off < x.Length; off += n)
+        {
+            var row = x.Slice(off, n);
+            double sum = 0;
+            for (int i = 0; i < n; i++) sum += row[i];
+            double mean = sum / n;
+            double var = 0;
+            for (int i = 0; i < n; i++) { double d = row[i] - mean; var += d * d; }
+            var /= n;
+            float inv = (float)(1.0 / Math.Sqrt(var + eps));
+            float fm = (float)mean;
+            var dst = y.Slice(off, n);
+            for (int i = 0; i < n; i++)
+            {
+                float v = (row[i] - fm) * inv;
+                if (!weight.IsEmpty) v *= weight[i];
+                if (!bias.IsEmpty) v += bias[i];
+                dst[i] = v;
+            }
+        }
+    }
+
+    /// <summary>RMSNorm (Llama, T5): x / sqrt(mean(x²) + eps) * weight; the variance is taken in float32 or better, as both do.</summary>
+    public static Tensor RmsNorm(Tensor x, ReadOnlySpan<float> weight, float eps, bool weightPlusOne = false)
+    {
+        int n = x.Dim(-1);
+        var y = Tensor.Zeros(x.Shape);
+        var src = x.ReadOnlySpan;
+        var dst = y.Span;
+        for (int off = 0; off < src.Length; off += n)
+        {
+            var row = src.Slice(off, n);
+            double ss = 0;
+            for (int i = 0; i < n; i++) ss += (double)row[i] * row[i];
+            float inv = (float)(1.0 / Math.Sqrt(ss / n + eps));
+            var d = dst.Slice(off, n);
+            for (int i = 0; i < n; i++) d[i] = row[i] * inv * (weightPlusOne ? 1f + weight[i] : weight[i]);
+        }
+        return y;
+    }
+
+    /// <summary>Softmax over each row of length n, in place. Computed in double like float32 softmax's max-shifted form.</summary>
+    public static void SoftmaxRows(Span<float> x, int n)
+    {
+        for (int off = 0; off < x.Length; off += n)
+            SoftmaxRow(x.Slice(off, n));
+    }
+
+    public static void SoftmaxRow(Span<float> row)
+    {
+        float max = TensorPrimitives.Max(row);
+        double sum = 0;
+        for (int i = 0; i < row.Length; i++)
+        {
+            float e = MathF.Exp(row[i] - max);
+            row[i] = e;
+            sum += e;
+        }
+        float inv = (float)(1.0 / sum);
+        TensorPrimitives.Multiply(row, inv, row);
+    }
+
+    /// <summary>log-softmax of one row into dst (dst may alias row).</summary>
+    public static void LogSoftmaxRow(ReadOnlySpan<float> row, Span<float> dst)
+    {
+        float max = TensorPrimitives.Max(row);
+        double sum = 0;
+        for (int i = 0; i < row.Length; i++) sum += Math.Exp(row[i] - max);
+        float lse = (float)(max + Math.Log(sum));
+        TensorPrimitives.Subtract(row, lse, dst);
+    }
+
+    /// <summary>Gathers rows of a [vocab, dim] table: result [ids.Length, dim]. Out-of-range ids are an error naming the id.</summary>
+    public static Tensor Embedding(Tensor table, ReadOnlySpan<int> ids)
+    {
+        int vocab = table.Dim(0), dim = table.Dim(1);
+        var y = Tensor.Zeros(ids.Length, dim);
+        var src = table.ReadOnlySpan;
+        var dst = y.Span;
+        for (int i = 0; i < ids.Length; i++)
+        {
+            int id = ids[i];
+            if ((uint)id >= (uint)vocab)
+                throw new ArgumentOutOfRangeException(nameof(ids), $"Token id {id} at position {i} is outside the embedding table of {vocab} rows.");
+            src.Slice(id * dim, dim).CopyTo(dst.Slice(i * dim, dim));
+        }
+        return y;
+    }
+
+    /// <summary>y[rows, n] = x[rows, k] · W^T + bias where W is [n, k] (the nn.Linear layout).</summary>
+    public static Tensor MatMulTransposed(Tensor x, Tensor w, ReadOnlySpan<float> bias = default)
+    {
+        int k = x.Dim(-1), n = w.Dim(0);
+        if (w.Dim(1) != k) throw new ArgumentException($"MatMulTransposed: {x} · {w}^T does not fit.");
+        int rows = x.Length / k;
+        var shape = (int[])x.Shape.Clone();
+        shape[^1] = n;
+        var y = Tensor.Zeros(shape);
+        ComputeBackend.Current.Sgemm(false, true, rows, n, k, 1f, x.ReadOnlySpan, k, w.ReadOnlySpan, k, 0f, y.Span, n);
+        if (!bias.IsEmpty) AddRowVector(y, bias);
+        return y;
+    }
+
+    public static int ArgMax(ReadOnlySpan<float> row) => TensorPrimitives.IndexOfMax(row);
+}
