@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLNet.Compression.Cli.Commands;
 
 namespace MLNet.Compression.Cli;
 
@@ -7,6 +8,9 @@ public static class Program
     public static int Main(string[] args)
     {
         var root = new RootCommand("mlnet-compress: compress transformer language models and measure what it costs in knowledge and bias.");
+        root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(ForwardCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
         return root.Parse(args).Invoke();
     }
 }
