@@ -44,6 +44,10 @@ public static class ModelLoader
         return family.Load(config, weights);
     }
 
+    /// <summary>A randomly initialised model of the config's family and shapes (Hugging Face's from_config).</summary>
+    public static LanguageModel CreateRandom(ConfigJson config, int seed = 0, float std = 0.02f)
+        => FamilyOf(config).Load(config, new RandomWeights(seed, std));
+
     public static IModelFamily FamilyOf(ConfigJson config)
     {
         string type = config.StringOrNull("model_type")

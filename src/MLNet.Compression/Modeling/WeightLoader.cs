@@ -54,6 +54,7 @@ public sealed class WeightLoader
     /// <summary>The weight under <paramref name="key"/> with exactly <paramref name="shape"/>.</summary>
     public Tensor Get(string key, params int[] shape)
     {
+        if (Resolve(key) is null && _source is RandomWeights random) random.Make(key, shape);
         string resolved = Resolve(key) ?? throw new CheckpointException(_source.Location, key,
             $"missing weight (expected a tensor of shape [{string.Join(", ", shape)}]).");
         return Read(resolved, key, shape);
@@ -67,9 +68,11 @@ public sealed class WeightLoader
     {
         if (Resolve(key) is { } k) return Read(k, key, shape);
         if (Resolve(twin) is { } t) return Read(t, twin, shape);
+        if (_source is RandomWeights) return Get(twin, shape);
         throw new CheckpointException(_source.Location, key, $"missing weight, and its tied twin '{twin}' is missing too (expected shape [{string.Join(", ", shape)}]).");
     }
 
+    /// <summary>An optional weight; a random source does not invent optional weights.</summary>
     public Tensor? TryGet(string key, params int[] shape) => Resolve(key) is { } k ? Read(k, key, shape) : null;
 
     public float[] Vector(string key, int length) => Get(key, length).Data;

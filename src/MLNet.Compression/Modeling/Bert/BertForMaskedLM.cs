@@ -56,7 +56,7 @@ public sealed class BertForMaskedLM : LanguageModel
             ? w.GetTied($"{decoder}.weight", $"{e}.word_embeddings.weight", _cfg.VocabSize, h)
             : w.Get($"{decoder}.weight", _cfg.VocabSize, h);
         if (_cfg.TieWordEmbeddings) decoderWeight = _wordEmbeddings;
-        var bias = w.TryVector(biasKey, _cfg.VocabSize) ?? w.Vector($"{decoder}.bias", _cfg.VocabSize);
+        var bias = w.TryVector($"{decoder}.bias", _cfg.VocabSize) ?? w.Vector(biasKey, _cfg.VocabSize);
         _decoder = Register(new Linear(decoder, LayerRole.Head, new DenseWeight(decoderWeight), bias));
     }
 
