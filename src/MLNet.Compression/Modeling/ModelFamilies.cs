@@ -6,5 +6,7 @@ internal static class ModelFamilies
     public static IModelFamily[] All =>
     [
         new Bert.BertFamily(),
+        new DistilBert.DistilBertFamily(),
+        new Albert.AlbertFamily(),
     ];
 }
