@@ -6,5 +6,7 @@ internal static class ModelFamilies
     public static IModelFamily[] All =>
     [
         new Bert.BertFamily(),
+        new GptNeoX.GptNeoXFamily(),
+        new Llama.LlamaFamily(),
     ];
 }
