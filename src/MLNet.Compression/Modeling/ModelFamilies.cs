@@ -8,5 +8,11 @@ internal static class ModelFamilies
         new Bert.BertFamily(),
         new DistilBert.DistilBertFamily(),
         new Albert.AlbertFamily(),
+        new Gpt2.Gpt2Family(),
+        new Opt.OptFamily(),
+        new GptNeoX.GptNeoXFamily(),
+        new Llama.LlamaFamily(),
+        new T5.T5Family(),
+        new Bart.BartFamily(),
     ];
 }
