@@ -6,5 +6,7 @@ internal static class ModelFamilies
     public static IModelFamily[] All =>
     [
         new Bert.BertFamily(),
+        new Gpt2.Gpt2Family(),
+        new Opt.OptFamily(),
     ];
 }
