@@ -37,13 +37,18 @@ public static class GreedyGenerator
             sequence.AddRange(prompt);
         }
         int maxLength = sequence.Count + maxNewTokens;
+        // Decoder-only families with a key/value cache run the prompt once, then one new token per step, as HF's
+        // generate does with past_key_values; the others recompute the whole prefix each step.
+        KeyValueCache? cache = seq2seq ? null : model.CreateCache();
         for (int step = 0; step < maxNewTokens; step++)
         {
             if (model.MaxPositions is int mp && sequence.Count >= mp && !seq2seq) break;
-            var ids = sequence.ToArray();
+            var ids = cache is null || cache.Length == 0 ? sequence.ToArray() : [sequence[^1]];
             var tokens = new TokenBatch(1, ids.Length, ids);
             var input = seq2seq ? new ModelInput(encoderInput!, Decoder: tokens) : new ModelInput(tokens);
-            var logits = model.Forward(input, new ForwardOptions { LogitPositions = [ids.Length - 1] }).Logits.Span.ToArray();
+            var options = new ForwardOptions { LogitPositions = [ids.Length - 1] };
+            var output = cache is null ? model.Forward(input, options) : model.ForwardCached(input, cache, options);
+            var logits = output.Logits.Span.ToArray();
 
             if (sequence.Count < minLength) foreach (int e in gen.EosTokenIds) if ((uint)e < (uint)logits.Length) logits[e] = float.NegativeInfinity;
             if (noRepeat > 0) BanRepeatedNgrams(sequence, noRepeat, logits);

@@ -67,6 +67,16 @@ public abstract class LanguageModel
     /// <summary>Runs the model on a batch.</summary>
     public abstract ModelOutput Forward(ModelInput input, ForwardOptions? options = null);
 
+    /// <summary>An empty key/value cache for <see cref="ForwardCached"/>; null where the family always recomputes the whole sequence.</summary>
+    public virtual KeyValueCache? CreateCache() => null;
+
+    /// <summary>
+    /// Decoder-only models with a cache: runs the tokens that follow the positions already in <paramref name="cache"/>
+    /// and appends theirs. Logits, hidden states and LogitPositions refer to the new tokens only.
+    /// </summary>
+    public virtual ModelOutput ForwardCached(ModelInput input, KeyValueCache cache, ForwardOptions? options = null)
+        => throw new NotSupportedException($"{ModelType} does not keep a key/value cache; call Forward with the whole sequence.");
+
     /// <summary>Parameters counted once even where tied (an LM head sharing the embedding counts once), as HF's num_parameters().</summary>
     public long ParameterCount()
     {

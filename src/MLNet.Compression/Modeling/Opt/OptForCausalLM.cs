@@ -1,0 +1,134 @@
+using MLNet.Compression.IO;
+using MLNet.Compression.Tensors;
+
+namespace MLNet.Compression.Modeling.Opt;
+
+/// <summary>
+/// OPTForCausalLM (modeling_opt.py, v4.36). OPTDecoder: embed_tokens [vocab, word_embed_proj_dim], project_in to
+/// hidden_size when the widths differ, plus learned positions numbered from the attention mask
+/// (cumsum(mask)·mask − 1, looked up at +2: OPTLearnedPositionalEmbedding's offset), then the layers, the optional
+/// final_layer_norm and project_out; lm_head [vocab, word_embed_proj_dim] without bias, tied to embed_tokens.
+/// </summary>
+public sealed class OptForCausalLM : LanguageModel
+{
+    /// <summary>OPTLearnedPositionalEmbedding looks positions up at index + 2 (a fairseq padding_idx legacy).</summary>
+    private const int PositionOffset = 2;
+
+    private readonly OptConfig _cfg;
+    private readonly Tensor _embedTokens;    // [vocab, wordEmbedProjDim]
+    private readonly Tensor _embedPositions; // [maxPositions + 2, hidden]
+    private readonly Linear? _projectIn;     // wordEmbedProjDim → hidden
+    private readonly Linear? _projectOut;    // hidden → wordEmbedProjDim
+    private readonly OptDecoderLayer[] _layers;
+    private readonly LayerNorm? _finalLayerNorm;
+    private readonly Linear _lmHead;         // [vocab, wordEmbedProjDim], no bias
+
+    internal OptForCausalLM(ConfigJson config, ITensorSource source)
+    {
+        Config = config;
+        _cfg = OptConfig.From(config);
+        // OPTConfig's own defaults for the special ids (pad 1, bos 2, eos 2) when config.json leaves them out.
+        var gen = GenerationConfig.From(config);
+        Generation = gen with
+        {
+            BosTokenId = gen.BosTokenId ?? 2,
+            EosTokenIds = config.Has("eos_token_id") ? gen.EosTokenIds : [2],
+            PadTokenId = gen.PadTokenId ?? 1,
+        };
+        // Old checkpoints (facebook/opt-350m) and bare OPTModel ones start at "decoder."; the loader retries without "model.".
+        var w = new WeightLoader(source, "model");
+        int h = _cfg.HiddenSize, e = _cfg.WordEmbedProjDim;
+        const string d = "model.decoder";
+        _embedTokens = RegisterTensor($"{d}.embed_tokens.weight", w.Get($"{d}.embed_tokens.weight", _cfg.VocabSize, e));
+        _embedPositions = RegisterTensor($"{d}.embed_positions.weight",
+            w.Get($"{d}.embed_positions.weight", _cfg.MaxPositions + PositionOffset, h));
+        // Registered in HF's named_parameters() order: project_out, project_in, final_layer_norm, then the layers.
+        if (_cfg.HasProjections)
+        {
+            _projectOut = Register(w.Linear($"{d}.project_out", LayerRole.Projection, h, e, bias: false));
+            _projectIn = Register(w.Linear($"{d}.project_in", LayerRole.Projection, e, h, bias: false));
+        }
+        if (_cfg.HasFinalLayerNorm)
+            _finalLayerNorm = Register(w.LayerNorm($"{d}.final_layer_norm", h, OptConfig.LayerNormEps, affine: _cfg.LayerNormElementwiseAffine));
+        _layers = new OptDecoderLayer[_cfg.Layers];
+        for (int i = 0; i < _cfg.Layers; i++)
+        {
+            _layers[i] = new OptDecoderLayer(_cfg, w, $"{d}.layers.{i}", i);
+            foreach (var m in _layers[i].Modules()) Register(m);
+        }
+        var head = _cfg.TieWordEmbeddings ? _embedTokens : w.Get("lm_head.weight", _cfg.VocabSize, e);
+        _lmHead = Register(new Linear("lm_head", LayerRole.Head, new DenseWeight(head), null));
+    }
+
+    public override string ModelType => "opt";
+    public override ModelKind Kind => ModelKind.CausalLM;
+    public override int HiddenSize => _cfg.HiddenSize;
+    public override int VocabSize => _cfg.VocabSize;
+    public override int LayerCount => _cfg.Layers;
+    public override int? MaxPositions => _cfg.MaxPositions;
+    public OptConfig OptConfig => _cfg;
+
+    /// <summary>project_in, or null when word_embed_proj_dim equals hidden_size.</summary>
+    public Linear? ProjectIn => _projectIn;
+
+    /// <summary>project_out, or null when word_embed_proj_dim equals hidden_size.</summary>
+    public Linear? ProjectOut => _projectOut;
+
+    public override ModelOutput Forward(ModelInput input, ForwardOptions? options = null) => Run(input, null, options);
+
+    public override KeyValueCache? CreateCache() => new(_cfg.Layers);
+
+    public override ModelOutput ForwardCached(ModelInput input, KeyValueCache cache, ForwardOptions? options = null) => Run(input, cache, options);
+
+    private ModelOutput Run(ModelInput input, KeyValueCache? cache, ForwardOptions? options)
+    {
+        options ??= ForwardOptions.Default;
+        var tokens = input.Tokens;
+        int batch = tokens.Batch, seq = tokens.Length, h = _cfg.HiddenSize;
+        int past = cache?.Advance(tokens) ?? 0;
+        int[] keyMask = cache?.Mask ?? tokens.Mask; // [batch, past + seq]
+        int[] positions = NewPositions(keyMask, batch, past, seq); // [batch, seq], already offset by 2
+        if (positions.Length > 0 && positions.Max() >= _embedPositions.Dim(0))
+            throw new ArgumentException($"Input of {past + seq} positions exceeds max_position_embeddings = {_cfg.MaxPositions} of this opt model.");
+
+        var x = TensorOps.Embedding(_embedTokens, tokens.Ids).Reshape(batch, seq, _cfg.WordEmbedProjDim); // [batch, seq, wordEmbedProjDim]
+        if (_projectIn is not null) x = _projectIn.Forward(x); // [batch, seq, hidden]
+        TensorOps.AddInPlace(x, TensorOps.Embedding(_embedPositions, positions));
+        x = x.Reshape(batch, seq, h); // [batch, seq, hidden]
+
+        var hidden = new List<Tensor>();
+        foreach (var layer in _layers)
+        {
+            if (options.OutputHiddenStates) hidden.Add(x);
+            x = layer.Forward(x, keyMask, cache, past);
+        }
+        if (_finalLayerNorm is not null) x = _finalLayerNorm.Forward(x);
+        if (_projectOut is not null) x = _projectOut.Forward(x); // [batch, seq, wordEmbedProjDim]
+        // The last entry is after final_layer_norm and project_out, so it is word_embed_proj_dim wide on 350m-style models.
+        if (options.OutputHiddenStates) hidden.Add(x);
+        var logits = ProjectRows(x, options.LogitPositions, _lmHead.Forward); // [batch, seq, vocab] or [positions, vocab]
+        return new ModelOutput { Logits = logits, HiddenStates = hidden, LastHiddenState = x };
+    }
+
+    /// <summary>
+    /// OPTLearnedPositionalEmbedding: cumsum(mask)·mask − 1 over the whole sequence (padding → −1), the last
+    /// <paramref name="seq"/> columns kept, + 2. Returns [batch, seq].
+    /// </summary>
+    private static int[] NewPositions(int[] fullMask, int batch, int past, int seq)
+    {
+        int total = past + seq;
+        var all = Positions.FromMask(fullMask, batch, total, PositionOffset, padValue: PositionOffset - 1);
+        if (past == 0) return all;
+        var p = new int[batch * seq];
+        for (int b = 0; b < batch; b++) all.AsSpan(b * total + past, seq).CopyTo(p.AsSpan(b * seq));
+        return p;
+    }
+}
+
+/// <summary>Registers "opt".</summary>
+public sealed class OptFamily : IModelFamily
+{
+    public IReadOnlyList<string> ModelTypes => ["opt"];
+
+    public LanguageModel Load(ConfigJson config, ITensorSource weights) => new OptForCausalLM(config, weights);
+}
