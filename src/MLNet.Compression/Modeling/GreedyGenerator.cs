@@ -25,9 +25,12 @@ public static class GreedyGenerator
         bool seq2seq = model.Kind == ModelKind.Seq2SeqLM;
         var sequence = new List<int>();
         TokenBatch? encoderInput = null;
+        Seq2SeqEncoding? encoding = null;
         if (seq2seq)
         {
             encoderInput = new TokenBatch(1, prompt.Length, prompt);
+            // The source does not change between steps: encode it once (same numbers as a full forward pass).
+            if (model is Seq2SeqLanguageModel s2s) encoding = s2s.Encode(encoderInput);
             int start = gen.DecoderStartTokenId ?? gen.BosTokenId
                 ?? throw new InvalidOperationException($"{model.ModelType}: config.json has no decoder_start_token_id.");
             sequence.Add(start);
@@ -43,7 +46,9 @@ public static class GreedyGenerator
             var ids = sequence.ToArray();
             var tokens = new TokenBatch(1, ids.Length, ids);
             var input = seq2seq ? new ModelInput(encoderInput!, Decoder: tokens) : new ModelInput(tokens);
-            var logits = model.Forward(input, new ForwardOptions { LogitPositions = [ids.Length - 1] }).Logits.Span.ToArray();
+            var options = new ForwardOptions { LogitPositions = [ids.Length - 1] };
+            var output = encoding is not null ? ((Seq2SeqLanguageModel)model).Decode(encoding, tokens, options) : model.Forward(input, options);
+            var logits = output.Logits.Span.ToArray();
 
             if (sequence.Count < minLength) foreach (int e in gen.EosTokenIds) if ((uint)e < (uint)logits.Length) logits[e] = float.NegativeInfinity;
             if (noRepeat > 0) BanRepeatedNgrams(sequence, noRepeat, logits);

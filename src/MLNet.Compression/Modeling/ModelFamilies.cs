@@ -6,5 +6,7 @@ internal static class ModelFamilies
     public static IModelFamily[] All =>
     [
         new Bert.BertFamily(),
+        new T5.T5Family(),
+        new Bart.BartFamily(),
     ];
 }
