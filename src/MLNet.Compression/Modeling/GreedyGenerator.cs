@@ -25,9 +25,12 @@ public static class GreedyGenerator
         bool seq2seq = model.Kind == ModelKind.Seq2SeqLM;
         var sequence = new List<int>();
         TokenBatch? encoderInput = null;
+        Seq2SeqEncoding? encoding = null;
         if (seq2seq)
         {
             encoderInput = new TokenBatch(1, prompt.Length, prompt);
+            // The source does not change between steps: encode it once (same numbers as a full forward pass).
+            if (model is Seq2SeqLanguageModel s2s) encoding = s2s.Encode(encoderInput);
             int start = gen.DecoderStartTokenId ?? gen.BosTokenId
                 ?? throw new InvalidOperationException($"{model.ModelType}: config.json has no decoder_start_token_id.");
             sequence.Add(start);
@@ -47,7 +50,9 @@ public static class GreedyGenerator
             var tokens = new TokenBatch(1, ids.Length, ids);
             var input = seq2seq ? new ModelInput(encoderInput!, Decoder: tokens) : new ModelInput(tokens);
             var options = new ForwardOptions { LogitPositions = [ids.Length - 1] };
-            var output = cache is null ? model.Forward(input, options) : model.ForwardCached(input, cache, options);
+            var output = encoding is not null ? ((Seq2SeqLanguageModel)model).Decode(encoding, tokens, options)
+                : cache is not null ? model.ForwardCached(input, cache, options)
+                : model.Forward(input, options);
             var logits = output.Logits.Span.ToArray();
 
             if (sequence.Count < minLength) foreach (int e in gen.EosTokenIds) if ((uint)e < (uint)logits.Length) logits[e] = float.NegativeInfinity;

@@ -3,8 +3,11 @@ using MLNet.Compression.Tensors;
 
 namespace MLNet.Compression.Modeling;
 
-/// <summary>A weight that is not a linear layer (embeddings, norms), by its Hugging Face key.</summary>
-public sealed record NamedTensor(string Key, Tensor Value);
+/// <summary>
+/// A weight that is not a linear layer (embeddings, norms), by its Hugging Face key. A buffer (BART's final_logits_bias)
+/// is saved with the model but is not a parameter, so <see cref="LanguageModel.ParameterCount"/> skips it as HF does.
+/// </summary>
+public sealed record NamedTensor(string Key, Tensor Value, bool IsBuffer = false);
 
 /// <summary>
 /// A loaded transformer: its family, its linear layers by Hugging Face name, its other weights, and a forward pass.
@@ -64,6 +67,13 @@ public abstract class LanguageModel
         return t;
     }
 
+    /// <summary>A persistent buffer: stored and saved like a weight, not counted as a parameter.</summary>
+    protected Tensor RegisterBuffer(string key, Tensor t)
+    {
+        _tensors.Add(new(key, t, IsBuffer: true));
+        return t;
+    }
+
     /// <summary>Runs the model on a batch.</summary>
     public abstract ModelOutput Forward(ModelInput input, ForwardOptions? options = null);
 
@@ -82,7 +92,7 @@ public abstract class LanguageModel
     {
         var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
         long n = 0;
-        foreach (var t in _tensors) if (seen.Add(t.Value.Data)) n += t.Value.Length;
+        foreach (var t in _tensors) if (!t.IsBuffer && seen.Add(t.Value.Data)) n += t.Value.Length;
         foreach (var l in _linears)
         {
             object key = l.Weight is DenseWeight d ? d.Value.Data : l.Weight;

@@ -1,0 +1,116 @@
+using MLNet.Compression.Tensors;
+
+namespace MLNet.Compression.Modeling.Bart;
+
+/// <summary>
+/// BartAttention (modeling_bart.py, eager): q/k/v/out projections with biases; the query is multiplied by
+/// head_dim^-0.5 right after its projection, as HF does, before the scores are taken.
+/// </summary>
+internal sealed class BartAttention
+{
+    private readonly int _heads;
+    private readonly int _headDim;
+
+    /// <param name="p">key prefix, e.g. "model.decoder.layers.0.encoder_attn"</param>
+    public BartAttention(WeightLoader w, string p, int d, int heads, int headDim)
+    {
+        _heads = heads;
+        _headDim = headDim;
+        Q = w.Linear($"{p}.q_proj", LayerRole.AttentionQuery, d, d);
+        K = w.Linear($"{p}.k_proj", LayerRole.AttentionKey, d, d);
+        V = w.Linear($"{p}.v_proj", LayerRole.AttentionValue, d, d);
+        Out = w.Linear($"{p}.out_proj", LayerRole.AttentionOutput, d, d);
+    }
+
+    public Linear Q { get; }
+    public Linear K { get; }
+    public Linear V { get; }
+    public Linear Out { get; }
+
+    public IEnumerable<Linear> Linears() => [Q, K, V, Out];
+
+    /// <summary>x [batch, tq, d] attends to kv [batch, tk, d] (x itself, or the encoder output) → [batch, tq, d].</summary>
+    public Tensor Forward(Tensor x, Tensor kv, AttentionMask mask)
+    {
+        var q = Q.Forward(x);  // [batch, tq, d]
+        TensorOps.Scale(q, (float)Math.Pow(_headDim, -0.5));
+        var k = K.Forward(kv); // [batch, tk, d]
+        var v = V.Forward(kv); // [batch, tk, d]
+        var ctx = AttentionKernel.Compute(q, k, v, _heads, _heads, _headDim, 1f, mask);
+        return Out.Forward(ctx);
+    }
+}
+
+/// <summary>
+/// BartEncoderLayer / BartDecoderLayer: post-norm blocks. Self-attention → residual → self_attn_layer_norm;
+/// (decoder) encoder_attn → residual → encoder_attn_layer_norm; fc1 → activation → fc2 → residual → final_layer_norm.
+/// </summary>
+internal sealed class BartLayer
+{
+    private readonly Activation _act;
+
+    /// <param name="p">key prefix, e.g. "model.encoder.layers.0"</param>
+    public BartLayer(BartConfig cfg, WeightLoader w, string p, bool isDecoder)
+    {
+        int d = cfg.DModel;
+        int heads = isDecoder ? cfg.DecoderHeads : cfg.EncoderHeads;
+        int headDim = isDecoder ? cfg.DecoderHeadDim : cfg.EncoderHeadDim;
+        int ffn = isDecoder ? cfg.DecoderFfnDim : cfg.EncoderFfnDim;
+        _act = cfg.ActivationFunction;
+        SelfAttention = new BartAttention(w, $"{p}.self_attn", d, heads, headDim);
+        SelfNorm = w.LayerNorm($"{p}.self_attn_layer_norm", d, BartConfig.LayerNormEps);
+        if (isDecoder)
+        {
+            CrossAttention = new BartAttention(w, $"{p}.encoder_attn", d, heads, headDim);
+            CrossNorm = w.LayerNorm($"{p}.encoder_attn_layer_norm", d, BartConfig.LayerNormEps);
+        }
+        Fc1 = w.Linear($"{p}.fc1", LayerRole.FfnUp, d, ffn);
+        Fc2 = w.Linear($"{p}.fc2", LayerRole.FfnDown, ffn, d);
+        FinalNorm = w.LayerNorm($"{p}.final_layer_norm", d, BartConfig.LayerNormEps);
+    }
+
+    public BartAttention SelfAttention { get; }
+    public LayerNorm SelfNorm { get; }
+    public BartAttention? CrossAttention { get; }
+    public LayerNorm? CrossNorm { get; }
+    public Linear Fc1 { get; }
+    public Linear Fc2 { get; }
+    public LayerNorm FinalNorm { get; }
+
+    /// <summary>Modules in checkpoint order, for registration.</summary>
+    public IEnumerable<object> Modules()
+    {
+        foreach (var l in SelfAttention.Linears()) yield return l;
+        yield return SelfNorm;
+        if (CrossAttention is not null)
+        {
+            foreach (var l in CrossAttention.Linears()) yield return l;
+            yield return CrossNorm!;
+        }
+        yield return Fc1;
+        yield return Fc2;
+        yield return FinalNorm;
+    }
+
+    /// <summary>h [batch, t, d] → [batch, t, d]; <paramref name="encoder"/> is set in the decoder.</summary>
+    public Tensor Forward(Tensor h, AttentionMask selfMask, Seq2SeqEncoding? encoder)
+    {
+        var attn = SelfAttention.Forward(h, h, selfMask);
+        TensorOps.AddInPlace(attn, h);
+        h = SelfNorm.Forward(attn);
+
+        if (CrossAttention is not null)
+        {
+            var enc = encoder ?? throw new InvalidOperationException("A BART decoder layer needs the encoder output.");
+            var cross = CrossAttention.Forward(h, enc.LastHiddenState, new AttentionMask(enc.Mask, false));
+            TensorOps.AddInPlace(cross, h);
+            h = CrossNorm!.Forward(cross);
+        }
+
+        var ff = Fc1.Forward(h); // [batch, t, ffn]
+        Activations.Apply(_act, ff.Span);
+        var o = Fc2.Forward(ff); // [batch, t, d]
+        TensorOps.AddInPlace(o, h);
+        return FinalNorm.Forward(o);
+    }
+}

@@ -1,0 +1,127 @@
+using MLNet.Compression.Tensors;
+
+namespace MLNet.Compression.Modeling.T5;
+
+/// <summary>
+/// T5DenseActDense (v1.0: wo(act(wi x))) or T5DenseGatedActDense (v1.1: wo(act(wi_0 x) ⊙ wi_1 x)), modeling_t5.py.
+/// </summary>
+internal sealed class T5FeedForward
+{
+    private readonly Activation _act;
+
+    /// <param name="p">key prefix, e.g. "encoder.block.0.layer.1.DenseReluDense"</param>
+    public T5FeedForward(T5Config cfg, WeightLoader w, string p)
+    {
+        _act = cfg.DenseAct;
+        int d = cfg.DModel, ff = cfg.DFf;
+        if (cfg.IsGatedAct)
+        {
+            // wi_0 goes through the activation (the gate), wi_1 is the linear branch.
+            Gate = w.Linear($"{p}.wi_0", LayerRole.FfnGate, d, ff, bias: false);
+            Up = w.Linear($"{p}.wi_1", LayerRole.FfnUp, d, ff, bias: false);
+        }
+        else
+        {
+            Up = w.Linear($"{p}.wi", LayerRole.FfnUp, d, ff, bias: false);
+        }
+        Down = w.Linear($"{p}.wo", LayerRole.FfnDown, ff, d, bias: false);
+    }
+
+    public Linear? Gate { get; }
+    public Linear Up { get; }
+    public Linear Down { get; }
+
+    public IEnumerable<Linear> Linears() => Gate is null ? [Up, Down] : [Gate, Up, Down];
+
+    /// <summary>[.., d_model] → [.., d_model]</summary>
+    public Tensor Forward(Tensor x)
+    {
+        Tensor h; // [.., d_ff]
+        if (Gate is null)
+        {
+            h = Up.Forward(x);
+            Activations.Apply(_act, h.Span);
+        }
+        else
+        {
+            h = Gate.Forward(x);
+            Activations.Apply(_act, h.Span);
+            var linear = Up.Forward(x);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(h.ReadOnlySpan, linear.ReadOnlySpan, h.Span);
+        }
+        return Down.Forward(h);
+    }
+}
+
+/// <summary>
+/// T5Block: pre-norm sublayers with residuals: layer.0 self-attention, (decoder) layer.1 cross-attention, then the FFN
+/// (layer.1 in the encoder, layer.2 in the decoder). Each norm is a T5LayerNorm (RMS, no mean, no bias).
+/// </summary>
+internal sealed class T5Block
+{
+    /// <param name="p">key prefix, e.g. "decoder.block.3"</param>
+    public T5Block(T5Config cfg, WeightLoader w, string p, bool isDecoder, bool hasRelativeBias)
+    {
+        int d = cfg.DModel;
+        SelfNorm = Norm(w, $"{p}.layer.0.layer_norm", d, cfg.LayerNormEps);
+        SelfAttention = new T5Attention(cfg, w, $"{p}.layer.0.SelfAttention", isDecoder, hasRelativeBias);
+        int ffLayer = 1;
+        if (isDecoder)
+        {
+            CrossNorm = Norm(w, $"{p}.layer.1.layer_norm", d, cfg.LayerNormEps);
+            CrossAttention = new T5Attention(cfg, w, $"{p}.layer.1.EncDecAttention", isDecoder, hasRelativeBias: false);
+            ffLayer = 2;
+        }
+        FfnNorm = Norm(w, $"{p}.layer.{ffLayer}.layer_norm", d, cfg.LayerNormEps);
+        Ffn = new T5FeedForward(cfg, w, $"{p}.layer.{ffLayer}.DenseReluDense");
+    }
+
+    public RmsNorm SelfNorm { get; }
+    public T5Attention SelfAttention { get; }
+    public RmsNorm? CrossNorm { get; }
+    public T5Attention? CrossAttention { get; }
+    public RmsNorm FfnNorm { get; }
+    public T5FeedForward Ffn { get; }
+
+    internal static RmsNorm Norm(WeightLoader w, string p, int d, float eps) => new(p, w.Vector($"{p}.weight", d), eps);
+
+    /// <summary>Modules in checkpoint order, for registration.</summary>
+    public IEnumerable<object> Modules()
+    {
+        yield return SelfNorm;
+        foreach (var l in SelfAttention.Linears()) yield return l;
+        if (CrossAttention is not null)
+        {
+            yield return CrossNorm!;
+            foreach (var l in CrossAttention.Linears()) yield return l;
+        }
+        yield return FfnNorm;
+        foreach (var l in Ffn.Linears()) yield return l;
+    }
+
+    /// <summary>
+    /// h [batch, t, d_model] → [batch, t, d_model]. <paramref name="selfBias"/> [1, heads, t, t] is the stack's shared
+    /// relative position bias; <paramref name="encoder"/> is set in the decoder.
+    /// </summary>
+    public Tensor Forward(Tensor h, AttentionMask selfMask, Tensor selfBias, Seq2SeqEncoding? encoder)
+    {
+        var normed = SelfNorm.Forward(h);
+        var attn = SelfAttention.Forward(normed, normed, selfMask, selfBias);
+        TensorOps.AddInPlace(attn, h);
+        h = attn;
+
+        if (CrossAttention is not null)
+        {
+            var enc = encoder ?? throw new InvalidOperationException("A T5 decoder block needs the encoder output.");
+            // EncDecAttention has no relative bias: only the inverted encoder padding mask is added.
+            normed = CrossNorm!.Forward(h);
+            var cross = CrossAttention.Forward(normed, enc.LastHiddenState, new AttentionMask(enc.Mask, false), null);
+            TensorOps.AddInPlace(cross, h);
+            h = cross;
+        }
+
+        var ff = Ffn.Forward(FfnNorm.Forward(h));
+        TensorOps.AddInPlace(ff, h);
+        return ff;
+    }
+}

@@ -1,0 +1,133 @@
+using MLNet.Compression.IO;
+using MLNet.Compression.Tensors;
+
+namespace MLNet.Compression.Modeling.T5;
+
+/// <summary>
+/// T5ForConditionalGeneration (modeling_t5.py, v4.36): a shared token embedding feeding an encoder stack and a decoder
+/// stack (T5Stack: blocks, then final_layer_norm), and an LM head. Positions enter only through the relative attention
+/// bias. With tie_word_embeddings the head is shared.weight and the decoder output is first scaled by d_model^-0.5
+/// (Mesh TensorFlow's convention); v1.1 checkpoints set it false and have their own lm_head.
+/// </summary>
+public sealed class T5ForConditionalGeneration : Seq2SeqLanguageModel
+{
+    private readonly T5Config _cfg;
+    private readonly Tensor _shared; // [vocab, d_model]
+    private readonly T5Block[] _encoder;
+    private readonly RmsNorm _encoderNorm;
+    private readonly T5Block[] _decoder;
+    private readonly RmsNorm _decoderNorm;
+    private readonly Linear _lmHead;
+
+    internal T5ForConditionalGeneration(ConfigJson config, ITensorSource source)
+    {
+        Config = config;
+        _cfg = T5Config.From(config);
+        Generation = new GenerationConfig
+        {
+            BosTokenId = config.IntOrNull("bos_token_id"),
+            EosTokenIds = _cfg.EosTokenIds,
+            PadTokenId = _cfg.PadTokenId,
+            DecoderStartTokenId = _cfg.DecoderStartTokenId,
+            ForcedBosTokenId = config.IntOrNull("forced_bos_token_id"),
+            ForcedEosTokenId = config.IntOrNull("forced_eos_token_id"),
+        };
+        var w = new WeightLoader(source);
+        int d = _cfg.DModel, vocab = _cfg.VocabSize;
+
+        // encoder.embed_tokens and decoder.embed_tokens are the shared module itself; HF saves only shared.weight.
+        _shared = RegisterTensor("shared.weight", w.GetTied("shared.weight", "encoder.embed_tokens.weight", vocab, d));
+
+        _encoder = new T5Block[_cfg.EncoderLayers];
+        for (int i = 0; i < _encoder.Length; i++)
+            _encoder[i] = RegisterBlock(new T5Block(_cfg, w, $"encoder.block.{i}", isDecoder: false, hasRelativeBias: i == 0));
+        _encoderNorm = Register(T5Block.Norm(w, "encoder.final_layer_norm", d, _cfg.LayerNormEps));
+
+        _decoder = new T5Block[_cfg.DecoderLayers];
+        for (int i = 0; i < _decoder.Length; i++)
+            _decoder[i] = RegisterBlock(new T5Block(_cfg, w, $"decoder.block.{i}", isDecoder: true, hasRelativeBias: i == 0));
+        _decoderNorm = Register(T5Block.Norm(w, "decoder.final_layer_norm", d, _cfg.LayerNormEps));
+
+        // tie_weights() makes lm_head.weight the shared tensor whatever the checkpoint holds under lm_head.
+        var head = _cfg.TieWordEmbeddings ? _shared : w.Get("lm_head.weight", vocab, d);
+        _lmHead = Register(new Linear("lm_head", LayerRole.Head, new DenseWeight(head), null));
+    }
+
+    private T5Block RegisterBlock(T5Block block)
+    {
+        foreach (var m in block.Modules()) Register(m);
+        if (block.SelfAttention.RelativeBiasKey is { } key) RegisterTensor(key, block.SelfAttention.RelativeBias!);
+        return block;
+    }
+
+    public override string ModelType => "t5";
+    public override int HiddenSize => _cfg.DModel;
+    public override int VocabSize => _cfg.VocabSize;
+    public override int LayerCount => _cfg.EncoderLayers + _cfg.DecoderLayers;
+    public T5Config T5Config => _cfg;
+
+    public override Seq2SeqEncoding Encode(TokenBatch tokens, bool outputHiddenStates = false)
+    {
+        var states = new List<Tensor>();
+        var h = RunStack(_encoder, _encoderNorm, tokens, new AttentionMask(tokens.Mask, false), null, outputHiddenStates ? states : null);
+        return new Seq2SeqEncoding { LastHiddenState = h, Mask = tokens.Mask, HiddenStates = states };
+    }
+
+    public override ModelOutput Decode(Seq2SeqEncoding encoding, TokenBatch decoder, ForwardOptions? options = null)
+    {
+        options ??= ForwardOptions.Default;
+        if (decoder.Batch != encoding.Batch)
+            throw new ArgumentException($"t5: {encoding.Batch} encoded rows but {decoder.Batch} decoder rows.");
+        var states = new List<Tensor>();
+        // Decoder self-attention: causal and decoder padding (create_extended_attention_mask_for_decoder).
+        var h = RunStack(_decoder, _decoderNorm, decoder, new AttentionMask(decoder.Mask, true), encoding, options.OutputHiddenStates ? states : null);
+        var logits = ProjectRows(h, options.LogitPositions, Head);
+        return new ModelOutput
+        {
+            Logits = logits,
+            LastHiddenState = h,
+            DecoderHiddenStates = states,
+            EncoderHiddenStates = encoding.HiddenStates,
+            EncoderLastHiddenState = encoding.LastHiddenState,
+        };
+    }
+
+    /// <summary>
+    /// T5Stack.forward: ids [batch, t] → [batch, t, d_model]. Hidden states are collected before each block, and the
+    /// last entry is the final_layer_norm output, as HF records them.
+    /// </summary>
+    private Tensor RunStack(T5Block[] blocks, RmsNorm finalNorm, TokenBatch tokens, AttentionMask mask, Seq2SeqEncoding? encoder, List<Tensor>? states)
+    {
+        int batch = tokens.Batch, t = tokens.Length, d = _cfg.DModel;
+        var h = TensorOps.Embedding(_shared, tokens.Ids).Reshape(batch, t, d); // [batch, t, d_model]
+        // Block 0 computes the bias; T5Stack passes it on to every later block.
+        var bias = blocks.Length > 0 ? blocks[0].SelfAttention.ComputeBias(t, t) : null; // [1, heads, t, t]
+        foreach (var block in blocks)
+        {
+            states?.Add(h);
+            h = block.Forward(h, mask, bias!, encoder);
+        }
+        h = finalNorm.Forward(h);
+        states?.Add(h);
+        return h;
+    }
+
+    /// <summary>[rows, d_model] → [rows, vocab]</summary>
+    private Tensor Head(Tensor x)
+    {
+        if (_cfg.TieWordEmbeddings)
+        {
+            x = x.Clone();
+            TensorOps.Scale(x, (float)Math.Pow(_cfg.DModel, -0.5));
+        }
+        return _lmHead.Forward(x);
+    }
+}
+
+/// <summary>Registers "t5".</summary>
+public sealed class T5Family : IModelFamily
+{
+    public IReadOnlyList<string> ModelTypes => ["t5"];
+
+    public LanguageModel Load(ConfigJson config, ITensorSource weights) => new T5ForConditionalGeneration(config, weights);
+}
