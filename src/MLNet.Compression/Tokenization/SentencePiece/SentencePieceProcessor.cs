@@ -118,12 +118,14 @@ public sealed class SentencePieceProcessor
                 var piece = Model.Pieces[id];
                 if (piece.Type == PieceType.Unused) continue;
                 int chars = CountChars(span[pos..e]);
-                float score = piece.Type == PieceType.UserDefined ? chars * _maxScore + 1f : piece.Score;
+                // sentencepiece's EncodeOptimized: `IsUserDefined ? length * max_score - 0.1 : score` is a double, so the
+                // candidate is summed and compared in double and stored as float; ties then break as it does.
+                double score = piece.Type == PieceType.UserDefined ? chars * (double)_maxScore - 0.1 : piece.Score;
                 if (e - pos == charLen) single = true;
-                float total = baseScore + score;
+                double total = score + baseScore;
                 if (bestStart[e] < 0 || total > bestScore[e])
                 {
-                    bestScore[e] = total;
+                    bestScore[e] = (float)total;
                     bestStart[e] = pos;
                     bestId[e] = id;
                 }
