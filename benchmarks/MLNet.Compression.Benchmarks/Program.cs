@@ -4,5 +4,12 @@ namespace MLNet.Compression.Benchmarks;
 
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        switch (args.FirstOrDefault())
+        {
+            case "tokenizers": TokenizerThroughput.Run(args[1..]); break;
+            default: BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); break;
+        }
+    }
 }
