@@ -8,12 +8,9 @@ public static class Program
     {
         switch (args.FirstOrDefault())
         {
-            case "bert":
-                BertForwardBench.Run(args[1..]);
-                break;
-            default:
-                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
-                break;
+            case "bert": BertForwardBench.Run(args[1..]); break;
+            case "tokenizers": TokenizerThroughput.Run(args[1..]); break;
+            default: BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); break;
         }
     }
 }

@@ -11,6 +11,7 @@ public static class Program
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(ForwardCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(TokenizeCommand.Create());
         return root.Parse(args).Invoke();
     }
 }
