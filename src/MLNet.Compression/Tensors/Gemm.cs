@@ -64,6 +64,8 @@ public static partial class Gemm
     /// <summary>Runs one checked problem on up to <paramref name="maxThreads"/> threads.</summary>
     internal static unsafe void Run(in GemmArgs g, int maxThreads, GemmBlocking? blocking = null)
     {
+        if (blocking is null && GemmDirectDispatch.TryRun(g, maxThreads))
+            return;
         GemmBlocking blk = blocking ?? GemmBlocking.Current;
         if (g.K == 0 || g.Alpha == 0f)
         {

@@ -46,6 +46,16 @@ public class GemmTests
         => CheckAgainstReference(transA, transB, 37, 45, 71, 1f, 0f, padA: 5, padB: 11, padC: 3, seed: 5);
 
     [Theory]
+    [InlineData(false, false, 1, 70, 200)]
+    [InlineData(false, true, 5, 45, 300)]
+    [InlineData(true, false, 32, 77, 130)]
+    [InlineData(true, true, 3, 9, 150)]
+    [InlineData(false, true, 8, 3001, 300)] // enough work to split the unpacked path over threads
+    [InlineData(false, false, 6, 2050, 400)]
+    public void Sgemm_FewRowsStrided_MatchDoubleReference(bool transA, bool transB, int m, int n, int k)
+        => CheckAgainstReference(transA, transB, m, n, k, 0.5f, 0.5f, padA: 3, padB: 5, padC: 2, seed: 23);
+
+    [Theory]
     [InlineData(1f, 0f)]
     [InlineData(0.5f, 1f)]
     [InlineData(-2f, 0.25f)]
