@@ -4,10 +4,14 @@ namespace MLNet.Compression.Benchmarks;
 
 public static class Program
 {
+    /// <summary>
+    /// Quick stopwatch runners by name (`-- gemm`, `-- bert`, `-- tokenizers`); anything else goes to BenchmarkDotNet's switcher.
+    /// </summary>
     public static void Main(string[] args)
     {
         switch (args.FirstOrDefault())
         {
+            case "gemm": GemmQuickRunner.Run(args[1..]); break;
             case "bert": BertForwardBench.Run(args[1..]); break;
             case "tokenizers": TokenizerThroughput.Run(args[1..]); break;
             default: BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); break;
