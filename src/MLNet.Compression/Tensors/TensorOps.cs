@@ -90,15 +90,10 @@ public static class TensorOps
     public static void SoftmaxRow(Span<float> row)
     {
         float max = TensorPrimitives.Max(row);
-        double sum = 0;
-        for (int i = 0; i < row.Length; i++)
-        {
-            float e = MathF.Exp(row[i] - max);
-            row[i] = e;
-            sum += e;
-        }
-        float inv = (float)(1.0 / sum);
-        TensorPrimitives.Multiply(row, inv, row);
+        TensorPrimitives.Subtract(row, max, row);
+        TensorPrimitives.Exp(row, row);
+        float sum = TensorPrimitives.Sum(row);
+        TensorPrimitives.Multiply(row, 1f / sum, row);
     }
 
     /// <summary>log-softmax of one row into dst (dst may alias row).</summary>

@@ -35,9 +35,13 @@ public class DistilBertTests
         int[] picked = [3, 0, 9];
         var some = model.Forward(input, new ForwardOptions { LogitPositions = picked }).Logits;
         Assert.Equal([picked.Length, model.VocabSize], some.Shape);
+        // The GEMM may pick another kernel for a few rows, so equal up to float32 summation order, not bitwise.
         for (int i = 0; i < picked.Length; i++)
-            Assert.Equal(full.ReadOnlySpan.Slice(picked[i] * model.VocabSize, model.VocabSize).ToArray(),
-                some.ReadOnlySpan.Slice(i * model.VocabSize, model.VocabSize).ToArray());
+        {
+            var expected = full.ReadOnlySpan.Slice(picked[i] * model.VocabSize, model.VocabSize).ToArray();
+            var actual = some.ReadOnlySpan.Slice(i * model.VocabSize, model.VocabSize).ToArray();
+            for (int v = 0; v < expected.Length; v++) Assert.True(Math.Abs(expected[v] - actual[v]) <= 1e-5f, $"row {picked[i]}, vocab {v}: {expected[v]} vs {actual[v]}");
+        }
     }
 
     [Fact]
@@ -111,7 +115,7 @@ public class DistilBertTests
         var model = Load(Config(), Weights(includePositions: true));
         var alone = model.Forward(Input()).Logits;
         var padded = model.Forward(new ModelInput(new TokenBatch(1, 7, [2, 5, 9, 11, 3, 0, 0], [1, 1, 1, 1, 1, 0, 0]))).Logits;
-        for (int i = 0; i < 5 * Vocab; i++) Assert.Equal(alone.Span[i], padded.Span[i], 4);
+        for (int i = 0; i < 5 * Vocab; i++) Assert.True(Math.Abs(alone.Span[i] - padded.Span[i]) <= 1e-4f, $"logit {i}: {alone.Span[i]} vs {padded.Span[i]}");
     }
 
     private static ModelInput Input() => new(new TokenBatch(1, 5, [2, 5, 9, 11, 3]));
