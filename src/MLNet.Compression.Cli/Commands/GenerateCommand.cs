@@ -1,28 +1,61 @@
 using System.CommandLine;
 using MLNet.Compression.Modeling;
+using MLNet.Compression.Tokenization;
 
 namespace MLNet.Compression.Cli.Commands;
 
-/// <summary>`mlnet-compress generate --model DIR --input-ids 1,2,3 --max-new-tokens N`: greedy decoding.</summary>
+/// <summary>
+/// `mlnet-compress generate --model DIR (--input-ids 1,2,3 | --prompt TEXT) --max-new-tokens N`: greedy decoding.
+/// With --prompt the model folder's tokenizer encodes the text and decodes the result, and tokens are printed as they come.
+/// </summary>
 public static class GenerateCommand
 {
     public static Command Create()
     {
         var model = new Option<string>("--model", "-m") { Description = "Decoder or encoder-decoder model folder, or a llama2.c .bin.", Required = true };
         var ids = new Option<string>("--input-ids") { Description = "Comma-separated prompt token ids (for seq2seq models: the encoder input)." };
-        var maxNew = new Option<int>("--max-new-tokens") { Description = "How many tokens to generate at most.", DefaultValueFactory = _ => 32 };
-        var cmd = new Command("generate", "Greedy decoding with a decoder or encoder-decoder model.") { model, ids, maxNew };
-        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(model)!, r.GetValue(ids), r.GetValue(maxNew))));
+        var prompt = new Option<string>("--prompt", "-p") { Description = "Prompt text, encoded with the model folder's tokenizer." };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "How many tokens to generate at most.", DefaultValueFactory = _ => 64 };
+        var cmd = new Command("generate", "Greedy decoding with a decoder or encoder-decoder model.") { model, ids, prompt, maxNew };
+        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(model)!, r.GetValue(ids), r.GetValue(prompt), r.GetValue(maxNew))));
         return cmd;
     }
 
-    private static int Run(string modelPath, string? idsText, int maxNew)
+    private static int Run(string modelPath, string? idsText, string? promptText, int maxNew)
     {
         if (maxNew < 0) throw new ArgumentException("--max-new-tokens must be 0 or more.");
+        if (idsText is not null && promptText is not null) throw new ArgumentException("give either --input-ids or --prompt, not both.");
         var m = ModelLoader.Load(modelPath);
-        int[] prompt = ParseIds(idsText) ?? (m.Generation.BosTokenId is int bos ? [bos] : throw new ArgumentException("--input-ids is required: the model's config names no bos_token_id to start from."));
-        var output = GreedyGenerator.Generate(m, prompt, maxNew);
-        Console.WriteLine(string.Join(",", output));
+        if (promptText is null)
+        {
+            int[] prompt = ParseIds(idsText) ?? (m.Generation.BosTokenId is int bos ? [bos] : throw new ArgumentException("--input-ids is required: the model's config names no bos_token_id to start from."));
+            Console.WriteLine(string.Join(",", GreedyGenerator.Generate(m, prompt, maxNew)));
+            return 0;
+        }
+        string tokenizerDir = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
+        var tokenizer = AutoTokenizer.FromFolder(tokenizerDir);
+        int[] encoded = tokenizer.EncodeToIds(promptText).ToArray();
+        if (encoded.Length == 0 && m.Generation.BosTokenId is int b) encoded = [b];
+        // Stream the text: decode the growing sequence and print what is new, since a token may complete a multi-byte character.
+        var generated = new List<int>();
+        bool seq2seq = m.Kind == ModelKind.Seq2SeqLM;
+        string shown = "";
+        if (!seq2seq)
+        {
+            shown = tokenizer.Decode(encoded);
+            Console.Write(shown);
+        }
+        GreedyGenerator.Generate(m, encoded, maxNew, id =>
+        {
+            generated.Add(id);
+            string text = tokenizer.Decode(seq2seq ? generated : encoded.Concat(generated));
+            if (text.StartsWith(shown, StringComparison.Ordinal))
+            {
+                Console.Write(text[shown.Length..]);
+                shown = text;
+            }
+        });
+        Console.WriteLine();
         return 0;
     }
 
