@@ -15,19 +15,8 @@ public static class HuggingFaceExporter
     {
         Directory.CreateDirectory(folder);
         var writer = new SafeTensorsWriter().AddMetadata("format", "pt");
-        var written = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        foreach (var t in model.OtherTensors)
-            if (written.Add(t.Value.Data)) writer.Add(t.Key, t.Value.Data, t.Value.Shape);
-        foreach (var l in model.Linears)
-        {
-            var dense = l.Weight.ToDense();
-            if (written.Add(dense.Data))
-            {
-                if (l.StoredTransposed) writer.Add(l.Name + ".weight", Transpose(dense.Data, l.OutFeatures, l.InFeatures), l.InFeatures, l.OutFeatures);
-                else writer.Add(l.Name + ".weight", dense.Data, l.OutFeatures, l.InFeatures);
-            }
-            if (l.Bias is not null && written.Add(l.Bias)) writer.Add(l.Name + ".bias", l.Bias, l.Bias.Length);
-        }
+        var source = new ModelTensorSource(model);
+        foreach (var key in source.Keys) writer.Add(key, source.ReadFloat32(key), source.Shape(key));
         writer.Save(Path.Combine(folder, "model.safetensors"));
 
         var config = model.Config is null ? new JsonObject { ["model_type"] = model.ModelType } : JsonNode.Parse(model.Config.Root.GetRawText())!.AsObject();
@@ -43,14 +32,5 @@ public static class HuggingFaceExporter
                 if (File.Exists(src)) File.Copy(src, Path.Combine(folder, n), overwrite: true);
             }
         }
-    }
-
-    /// <summary>[rows, cols] → [cols, rows]</summary>
-    private static float[] Transpose(float[] data, int rows, int cols)
-    {
-        var t = new float[data.Length];
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++) t[c * rows + r] = data[r * cols + c];
-        return t;
     }
 }

@@ -74,6 +74,23 @@ public abstract class LanguageModel
         return t;
     }
 
+    /// <summary>
+    /// A second model object over the same weight arrays (no copy): its linear layers start with the same weight objects,
+    /// and replacing one (as compression does) leaves this model untouched. Weights are immutable by convention.
+    /// </summary>
+    public LanguageModel Clone()
+    {
+        if (Config is null) throw new InvalidOperationException($"This {ModelType} model has no config to rebuild from.");
+        var copy = ModelLoader.FamilyOf(Config).Load(Config, new ModelTensorSource(this));
+        if (copy.Linears.Count != _linears.Count) throw new InvalidOperationException("The rebuilt model has a different set of linear layers.");
+        for (int i = 0; i < _linears.Count; i++)
+        {
+            copy._linears[i].Weight = _linears[i].Weight;
+            copy._linears[i].Bias = _linears[i].Bias;
+        }
+        return copy;
+    }
+
     /// <summary>Runs the model on a batch.</summary>
     public abstract ModelOutput Forward(ModelInput input, ForwardOptions? options = null);
 

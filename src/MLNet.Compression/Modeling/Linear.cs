@@ -49,6 +49,12 @@ public sealed class Linear
     /// <summary>True for GPT-2's Conv1D, whose checkpoint stores the weight transposed as [in, out].</summary>
     public bool StoredTransposed { get; init; }
 
+    /// <summary>
+    /// Called with every input this layer sees ([..., in]); calibration (Wanda, SparseGPT, GPTQ, OWL) sets it to collect
+    /// activation statistics and clears it afterwards.
+    /// </summary>
+    public Action<Linear, Tensor>? InputObserver { get; set; }
+
     public int InFeatures => Weight.InFeatures;
 
     public int OutFeatures => Weight.OutFeatures;
@@ -57,6 +63,7 @@ public sealed class Linear
     public Tensor Forward(Tensor x)
     {
         if (x.Dim(-1) != InFeatures) throw new ArgumentException($"{Name}: input {x} does not end in {InFeatures} features.");
+        InputObserver?.Invoke(this, x);
         var shape = (int[])x.Shape.Clone();
         shape[^1] = OutFeatures;
         var y = Tensor.Zeros(shape);

@@ -1,0 +1,46 @@
+namespace MLNet.Compression.Pipeline;
+
+/// <summary>
+/// The entry point of the compression API, shaped like ML.NET's MLContext: catalogs of estimators and a seed that makes
+/// every random choice (random pruning, calibration sampling) repeatable.
+/// <code>
+/// var ctx = new CompressionContext(seed: 1);
+/// var pipeline = ctx.Pruning.Magnitude(sparsity: 0.5, groups: ModuleGroup.Ffn).Append(ctx.Quantization.DynamicInt8());
+/// var compressed = pipeline.Fit(model);
+/// </code>
+/// </summary>
+public sealed class CompressionContext
+{
+    public CompressionContext(int? seed = null)
+    {
+        Seed = seed;
+        Pruning = new PruningCatalog(this);
+        Quantization = new QuantizationCatalog(this);
+    }
+
+    /// <summary>Seed for random choices; null picks a fresh one per estimator.</summary>
+    public int? Seed { get; }
+
+    public PruningCatalog Pruning { get; }
+
+    public QuantizationCatalog Quantization { get; }
+
+    /// <summary>A random source for one estimator: repeatable when the context has a seed.</summary>
+    public Random CreateRandom() => Seed is int s ? new Random(s) : new Random();
+}
+
+/// <summary>Pruning estimators (magnitude, random, structured, N:M, Wanda, SparseGPT, OWL). Methods live in partial files per method.</summary>
+public sealed partial class PruningCatalog
+{
+    internal PruningCatalog(CompressionContext context) => Context = context;
+
+    public CompressionContext Context { get; }
+}
+
+/// <summary>Quantization estimators (dynamic int8, fp16/bf16, weight-only RTN, GPTQ). Methods live in partial files per method.</summary>
+public sealed partial class QuantizationCatalog
+{
+    internal QuantizationCatalog(CompressionContext context) => Context = context;
+
+    public CompressionContext Context { get; }
+}
