@@ -64,14 +64,14 @@ public static partial class Gemm
     /// <summary>Runs one checked problem on up to <paramref name="maxThreads"/> threads.</summary>
     internal static unsafe void Run(in GemmArgs g, int maxThreads, GemmBlocking? blocking = null)
     {
-        if (blocking is null && GemmDirectDispatch.TryRun(g, maxThreads))
-            return;
-        GemmBlocking blk = blocking ?? GemmBlocking.Current;
         if (g.K == 0 || g.Alpha == 0f)
         {
             ScaleC(g);
             return;
         }
+        if (blocking is null && GemmDirectDispatch.TryRun(g, maxThreads))
+            return;
+        GemmBlocking blk = blocking ?? GemmBlocking.For(g.N);
 
         int threads = (long)g.M * g.N * g.K < ParallelThreshold ? 1 : maxThreads;
         if (threads == 1)

@@ -88,6 +88,15 @@ public class GemmTests
         Assert.Equal([2f, 4f, 6f, 8f], c);
     }
 
+    [Fact]
+    public void Sgemm_AlphaZero_DoesNotReadAOrB()
+    {
+        // BLAS contract: with alpha == 0 the product is not formed, so NaN in A or B cannot reach C.
+        float[] a = [float.NaN, 1, 2, 3], b = [float.PositiveInfinity, 1, 2, 3], c = [1, 2, 3, 4];
+        Gemm.Sgemm(false, true, 2, 2, 2, 0f, a, 2, b, 2, 0.5f, c, 2);
+        Assert.Equal([0.5f, 1f, 1.5f, 2f], c);
+    }
+
     [Theory]
     [InlineData(false, true, 300, 517, 260)]
     [InlineData(false, false, 517, 300, 260)]
