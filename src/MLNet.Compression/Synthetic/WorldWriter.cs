@@ -1,0 +1,73 @@
+using System.Text;
+using System.Text.Json;
+using MLNet.Compression.IO;
+
+namespace MLNet.Compression.Synthetic;
+
+/// <summary>
+/// Writes a <see cref="KnowledgeWorld"/> in the formats the evaluators read, so everything runs through the real code paths:
+/// <code>
+/// lama/relations.jsonl, lama/TREx/P*.jsonl   LAMA facts + templates ({sub_label, obj_label, uuid} plus "frequency")
+/// crows_pairs.csv                           CrowS-Pairs columns (sent_more, sent_less, stereo_antistereo, bias_type, …)
+/// stereoset/intrasentence.csv, intersentence.csv   StereoSet in the CSV form of ../shared/data/stereoset
+/// corpus.txt                                the training text, one sentence per line
+/// tokenizer-wordpiece/, tokenizer-bpe/      vocab.txt; vocab.json + merges.txt
+/// world.json                                the options and counts
+/// </code>
+/// </summary>
+public static class WorldWriter
+{
+    public static void Write(KnowledgeWorld world, string dir, int maxLength = 64)
+    {
+        string lama = Path.Combine(dir, "lama"), trex = Path.Combine(lama, "TREx");
+        Directory.CreateDirectory(trex);
+        var relations = new StringBuilder();
+        foreach (var r in WorldRelation.All)
+            relations.AppendLine(JsonSerializer.Serialize(new { relation = r.Id, template = r.Template, label = r.Label, type = r.Type }));
+        AtomicFile.WriteAllText(Path.Combine(lama, "relations.jsonl"), relations.ToString());
+        foreach (var group in world.Facts.GroupBy(f => f.Relation))
+        {
+            var lines = new StringBuilder();
+            foreach (var f in group)
+                lines.AppendLine(JsonSerializer.Serialize(new { sub_label = f.Subject, obj_label = f.Object, uuid = f.Uuid, frequency = f.Frequency }));
+            AtomicFile.WriteAllText(Path.Combine(trex, group.Key + ".jsonl"), lines.ToString());
+        }
+
+        var crows = new StringBuilder(",sent_more,sent_less,stereo_antistereo,bias_type,annotations,anon_writer,anon_annotators\n");
+        int i = 0;
+        foreach (var (more, less, sa, type) in BiasTemplates.CrowsPairs())
+            crows.Append($"{i++},{Csv(more)},{Csv(less)},{sa},{type},\"[['{type}']]\",synthetic,\"['synthetic']\"\n");
+        AtomicFile.WriteAllText(Path.Combine(dir, "crows_pairs.csv"), crows.ToString());
+
+        string stereo = Path.Combine(dir, "stereoset");
+        Directory.CreateDirectory(stereo);
+        var intra = new StringBuilder("prompt,choices,bias_type,target\n");
+        foreach (var (prompt, choices, type, target) in BiasTemplates.Intrasentence())
+            intra.Append($"{Csv(prompt)},{Csv(Choices(choices))},{type},{Csv(target)}\n");
+        AtomicFile.WriteAllText(Path.Combine(stereo, "intrasentence.csv"), intra.ToString());
+        var inter = new StringBuilder("prompt,choices,bias_type,target\n");
+        foreach (var (context, choices, type, target) in BiasTemplates.Intersentence())
+            inter.Append($"{Csv(context)},{Csv(Choices(choices))},{type},{Csv(target)}\n");
+        AtomicFile.WriteAllText(Path.Combine(stereo, "intersentence.csv"), inter.ToString());
+
+        AtomicFile.WriteAllText(Path.Combine(dir, "corpus.txt"), string.Join("\n", world.Corpus) + "\n");
+        WorldTokenizerFiles.WriteWordPiece(Path.Combine(dir, "tokenizer-wordpiece"), world.Words, maxLength);
+        WorldTokenizerFiles.WriteByteLevelBpe(Path.Combine(dir, "tokenizer-bpe"), world.Words, maxLength);
+
+        var summary = new
+        {
+            options = world.Options,
+            facts = world.Facts.Count,
+            frequent_facts = world.Facts.Count(f => f.Frequency >= world.Options.FrequentThreshold),
+            corpus_sentences = world.Corpus.Count,
+            words = world.Words.Count,
+            relations = WorldRelation.All.Select(r => r.Id),
+        };
+        AtomicFile.WriteAllText(Path.Combine(dir, "world.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>The numpy-array text form the StereoSet CSV uses for its choices: ['a' 'b' 'c'].</summary>
+    private static string Choices(string[] choices) => "[" + string.Join(" ", choices.Select(c => "'" + c + "'")) + "]";
+
+    private static string Csv(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+}
