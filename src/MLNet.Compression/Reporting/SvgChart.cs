@@ -46,12 +46,15 @@ public sealed class SvgChart
         sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"11\">");
         sb.Append($"<text x=\"{left}\" y=\"20\" font-size=\"14\" font-weight=\"bold\">{Esc(Title)}</text>");
         sb.Append($"<rect x=\"{left}\" y=\"{top}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#444\"/>");
-        for (int i = 0; i <= 5; i++)
+        foreach (double yv in NiceTicks(ymin, ymax))
         {
-            double yv = ymin + (ymax - ymin) * i / 5, y = Y(yv);
+            double y = Y(yv);
             sb.Append($"<line x1=\"{left}\" x2=\"{left + pw}\" y1=\"{F(y)}\" y2=\"{F(y)}\" stroke=\"#ddd\"/>");
             sb.Append($"<text x=\"{left - 6}\" y=\"{F(y + 4)}\" text-anchor=\"end\">{Tick(yv)}</text>");
-            double xt = xmin + (xmax - xmin) * i / 5, x = left + pw * i / 5.0;
+        }
+        foreach (double xt in NiceTicks(xmin, xmax))
+        {
+            double x = left + (xt - xmin) / (xmax - xmin) * pw;
             sb.Append($"<text x=\"{F(x)}\" y=\"{top + ph + 16}\" text-anchor=\"middle\">{Tick(LogX ? Math.Pow(10, xt) : xt)}</text>");
         }
         sb.Append($"<text x=\"{left + pw / 2}\" y=\"{Height - 10}\" text-anchor=\"middle\">{Esc(XLabel)}</text>");
@@ -76,6 +79,14 @@ public sealed class SvgChart
         }
         sb.Append("</svg>");
         return sb.ToString();
+    }
+
+    /// <summary>About five round tick values (steps of 1, 2, 2.5 or 5 × 10^k) inside [min, max].</summary>
+    private static IEnumerable<double> NiceTicks(double min, double max)
+    {
+        double raw = (max - min) / 5, mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        double step = new[] { 1, 2, 2.5, 5, 10 }.Select(m => m * mag).First(st => st >= raw);
+        for (double t = Math.Ceiling(min / step - 1e-9) * step; t <= max + step * 1e-9; t += step) yield return Math.Abs(t) < step * 1e-9 ? 0 : t;
     }
 
     private static string Tick(double v)
