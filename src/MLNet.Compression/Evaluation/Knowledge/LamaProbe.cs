@@ -220,7 +220,9 @@ public sealed class LamaProbe
             case ModelKind.MaskedLM:
             {
                 string mask = _tokenizer.MaskToken!;
-                var ids = _tokenizer.Encode(sentence.Replace("[MASK]", mask), second?.Replace("[MASK]", mask)).Ids.ToArray();
+                var ids = _tokenizer is BertTokenizer bert && _options.Protocol == LamaProtocol.Lama
+                    ? LamaBertInput.Encode(bert, sentence, second)
+                    : _tokenizer.Encode(sentence.Replace("[MASK]", mask), second?.Replace("[MASK]", mask)).Ids.ToArray();
                 int pos = Array.IndexOf(ids, _tokenizer.MaskTokenId!.Value);   // LAMA scores the FIRST mask
                 if (pos >= 0) query = new DistributionQuery(ids, [pos]);
                 break;
