@@ -197,7 +197,11 @@ public sealed record LamaSubset(string Name, IReadOnlyList<LamaRelationSource> R
         {
             var found = subsets.SelectMany(s => s.Relations).Select(r => r.Relation).ToHashSet();
             var unknown = relations.Where(r => !found.Contains(r)).ToArray();
-            if (unknown.Length > 0) throw new EvaluationDataException(dir, null, $"unknown relation(s) {string.Join(", ", unknown)}; this folder has {string.Join(", ", found.Order())}.");
+            if (unknown.Length > 0)
+            {
+                var all = FromFolder(dir).SelectMany(s => s.Relations).Select(r => r.Relation).Distinct().Order();
+                throw new EvaluationDataException(dir, null, $"unknown relation(s) {string.Join(", ", unknown)}; this folder has {string.Join(", ", all)}.");
+            }
         }
         if (subsets.Count == 0) throw new EvaluationDataException(dir, null, "no LAMA data found (expected TREx/, TREx_original/, Google_RE/, Squad/ or ConceptNet/ subfolders).");
         return subsets;
