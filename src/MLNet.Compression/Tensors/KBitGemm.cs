@@ -105,9 +105,12 @@ public static unsafe class KBitGemm
             {
                 byte* row = q + (long)r * rowBytes;
                 float total = 0f;
+                // Σ_g s_g·(Σ q·x) kept in a register across groups (no horizontal sum per group); −Σ_g s_g·z_g·Σx in scalar.
+                var accAll = Vector512<float>.Zero;
                 for (int g = 0; g < groups; g++)
                 {
                     int c0 = g * groupSize, c1 = Math.Min(k, c0 + groupSize);
+                    float s = scales[(long)r * groups + g], z = zeros[(long)r * groups + g];
                     float dot = 0f;
                     int c = c0;
                     if (simd)
@@ -115,13 +118,12 @@ public static unsafe class KBitGemm
                         var acc = Vector512<float>.Zero;
                         for (; c + Chunk <= c1 && c / Chunk < fullChunks; c += Chunk)
                             acc = Vector512.FusedMultiplyAdd(Codes16(row + c / Chunk * 2 * bits, bits, shLo, shHi, mask), Vector512.Load(x + c), acc);
-                        dot = Vector512.Sum(acc);
+                        accAll = Vector512.FusedMultiplyAdd(acc, Vector512.Create(s), accAll);
                     }
                     for (; c < c1; c++) dot += Code(new ReadOnlySpan<byte>(row, rowBytes + Slack), 0, bits, 0, c) * x[c];
-                    float s = scales[(long)r * groups + g], z = zeros[(long)r * groups + g];
                     total += s * (dot - z * xsum[g]);
                 }
-                y[r] = total;
+                y[r] = total + Vector512.Sum(accAll);
             }
         }
     }
