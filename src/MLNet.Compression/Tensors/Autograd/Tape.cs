@@ -2,7 +2,7 @@ namespace MLNet.Compression.Tensors.Autograd;
 
 /// <summary>
 /// Reverse-mode automatic differentiation by a tape (Wengert list): each op computes its value and appends one
-/// backward function; <see cref="Backward"/> runs them newest first, each adding its inputs' share of the gradient.
+/// backward function; <see cref="Backward(Variable)"/> runs them newest first, each adding its inputs' share of the gradient.
 /// One closure per op (not per element), so the cost is the kernels'. Intermediate tensors are rented from a pool the
 /// tape owns and handed back on <see cref="Reset"/>: a training loop that repeats the same shapes allocates nothing
 /// after its first step. Values of intermediates are therefore valid only until the next <see cref="Reset"/>.
@@ -29,6 +29,18 @@ public sealed partial class Tape
     {
         if (loss.Value.Length != 1) throw new ArgumentException($"Backward needs a scalar loss, got {loss.Value}.");
         loss.GradForAccumulate(this).Span[0] += 1f;
+        for (int i = _backward.Count - 1; i >= 0; i--) _backward[i]();
+    }
+
+    /// <summary>
+    /// Vector–Jacobian product: runs the backward functions with ∂L/∂output = <paramref name="seed"/> (output's shape),
+    /// for an output that is not a scalar (gradient checks, or a loss computed outside the tape).
+    /// </summary>
+    public void Backward(Variable output, Tensor seed)
+    {
+        if (seed.Length != output.Value.Length) throw new ArgumentException($"Backward: seed {seed} does not match output {output.Value}.");
+        var g = output.GradForAccumulate(this).Span;
+        System.Numerics.Tensors.TensorPrimitives.Add(g, seed.ReadOnlySpan, g);
         for (int i = _backward.Count - 1; i >= 0; i--) _backward[i]();
     }
 

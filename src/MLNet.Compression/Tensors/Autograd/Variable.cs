@@ -1,7 +1,7 @@
 namespace MLNet.Compression.Tensors.Autograd;
 
 /// <summary>
-/// A tensor on the tape: its value, and the gradient of the loss with respect to it once <see cref="Tape.Backward"/> has run.
+/// A tensor on the tape: its value, and the gradient of the loss with respect to it once <see cref="Tape.Backward(Variable)"/> has run.
 /// Parameters are variables made with <c>requiresGrad: true</c> that live across steps; intermediates are made by the
 /// tape's ops and live until <see cref="Tape.Reset"/>.
 /// </summary>
