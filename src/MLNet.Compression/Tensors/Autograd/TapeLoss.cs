@@ -33,7 +33,13 @@ public sealed partial class Tape
         {
             if (targets[r] == IgnoreIndex) return;
             var dst = lp.AsSpan(r * vocab, vocab);
-            TensorOps.LogSoftmaxRow(z.AsSpan(r * vocab, vocab), dst);
+            var row = z.AsSpan(r * vocab, vocab);
+            // log-softmax in float32 with vectorised exp, as PyTorch's CPU kernel: z − max − log Σ exp(z − max)
+            float max = TensorPrimitives.Max(row);
+            TensorPrimitives.Subtract(row, max, dst);
+            TensorPrimitives.Exp(dst, dst);
+            float lse = max + MathF.Log(TensorPrimitives.Sum(dst));
+            TensorPrimitives.Subtract(row, lse, dst);
             perRow[r] = -dst[targets[r]];
         });
         double sum = 0;
