@@ -16,6 +16,7 @@ public static class Program
             case "tokenizers": TokenizerThroughput.Run(args[1..]); break;
             case "lama": LamaBench.Run(args[1..]); break;
             case "quant": QuantBench.Run(args[1..]); break;
+            case "train": TrainBench.Run(args[1..]); break;
             default: BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); break;
         }
     }
