@@ -104,6 +104,31 @@ public sealed class CompressedModelTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("bert")]
+    [InlineData("gpt2")]
+    public void ExportedHuggingFaceFolder_LoadsAsAPlainCheckpointWithTheCompressedModelsLogits(string arch)
+    {
+        using var fx = new ReferenceFixture(arch);
+        QuantizeForTest(ModelLoader.Load(fx.Folder), ModuleGroup.All).Save(Out("m"));
+        var compressed = ModelLoader.Load(Out("m"));
+        HuggingFaceExporter.Save(compressed, Out("hf"), Out("m"));
+
+        Assert.False(File.Exists(Path.Combine(Out("hf"), "manifest.json")));
+        using (var file = SafeTensorsFile.Open(Path.Combine(Out("hf"), "model.safetensors")))
+        using (var source = SafeTensorsFile.Open(Path.Combine(fx.Folder, "model.safetensors")))
+        {
+            Assert.All(file.Tensors, t => Assert.Equal(SafeTensorDType.F32, t.DType));
+            // Same tensors as the source checkpoint (the exporter names BERT's tied head bias by its decoder alias).
+            Assert.Equal(source.Tensors.Count, file.Tensors.Count);
+        }
+        var exported = ModelLoader.Load(Out("hf"));
+        Assert.All(exported.Linears, l => Assert.Equal("dense-f32", l.Weight.Format));
+        // The dequantized weights are exact and both forms multiply with the same SGEMM, so the logits agree exactly.
+        var input = fx.Input();
+        Assert.Equal(compressed.Forward(input).Logits.Span.ToArray(), exported.Forward(input).Logits.Span.ToArray());
+    }
+
     [Fact]
     public void Manifest_RecordsFormatVersionSourceHashLayersAndTokenizerFiles()
     {
