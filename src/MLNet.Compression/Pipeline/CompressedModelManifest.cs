@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MLNet.Compression.IO;
@@ -298,6 +297,4 @@ public sealed record CompressedModelManifest
             return new SourceCheckpoint(String(s, "path", field), String(s, "sha256", field), files);
         }
     }
-
-    internal static string Invariant(double d) => d.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -130,6 +130,22 @@ public sealed class CompressedModelTests : IDisposable
     }
 
     [Fact]
+    public void ALlama2cCheckpoint_SavesAsALlamaFolderWithItsTokenizer_AndHashesTheBinFile()
+    {
+        string src = SharedData.Data("models", "aidreams260K");
+        var fitted = MaskForTest(ModelLoader.Load(src), ModuleGroup.Ffn);
+        fitted.Save(Out("m"), new CompressedModel.SaveOptions { Source = src });
+
+        var m = CompressedModel.ReadManifest(Out("m"));
+        Assert.Equal("aidreams260K.bin", Assert.Single(m.Source!.Files).Name);
+        Assert.Equal(["tok512.bin"], m.TokenizerFiles);
+        var input = new ModelInput(new TokenBatch(1, 5, [1, 20, 30, 40, 50]));
+        Assert.Equal(fitted.Transform(input).Logits.Span.ToArray(), ModelLoader.Load(Out("m")).Forward(input).Logits.Span.ToArray());
+        var tokenizer = MLNet.Compression.Tokenization.AutoTokenizer.FromFolder(Out("m"));
+        Assert.Equal(MLNet.Compression.Tokenization.AutoTokenizer.FromFolder(src).EncodeToIds("Once upon a time"), tokenizer.EncodeToIds("Once upon a time"));
+    }
+
+    [Fact]
     public void Manifest_RecordsFormatVersionSourceHashLayersAndTokenizerFiles()
     {
         string src = SharedData.Fixture("models", "gpt2_tiny");
