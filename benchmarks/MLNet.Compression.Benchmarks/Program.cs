@@ -17,6 +17,7 @@ public static class Program
             case "lama": LamaBench.Run(args[1..]); break;
             case "quant": QuantBench.Run(args[1..]); break;
             case "train": TrainBench.Run(args[1..]); break;
+            case "format": CompressedFormatBench.Run(args[1..]); break;
             default: BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); break;
         }
     }

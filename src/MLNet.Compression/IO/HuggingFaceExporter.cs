@@ -11,6 +11,10 @@ namespace MLNet.Compression.IO;
 /// </summary>
 public static class HuggingFaceExporter
 {
+    /// <summary>The tokenizer files a model folder may hold (Hugging Face and llama2.c); exports and compressed folders copy them.</summary>
+    public static IReadOnlyList<string> TokenizerFileNames { get; } = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
+        "vocab.json", "merges.txt", "spiece.model", "tokenizer.model", "added_tokens.json", "tok512.bin", "tokenizer.bin"];
+
     public static void Save(LanguageModel model, string folder, string? tokenizerSource = null)
     {
         Directory.CreateDirectory(folder);
@@ -24,9 +28,7 @@ public static class HuggingFaceExporter
 
         if (tokenizerSource is not null && Directory.Exists(tokenizerSource))
         {
-            string[] names = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt",
-                "spiece.model", "tokenizer.model", "added_tokens.json", "tok512.bin", "tokenizer.bin"];
-            foreach (var n in names)
+            foreach (var n in TokenizerFileNames)
             {
                 string src = Path.Combine(tokenizerSource, n);
                 if (File.Exists(src)) File.Copy(src, Path.Combine(folder, n), overwrite: true);

@@ -89,6 +89,9 @@ public sealed class SafeTensorsCheckpoint : ITensorSource
 
     public IEnumerable<string> Keys => _byKey.Keys;
 
+    /// <summary>The safetensors files this checkpoint reads, in the order they were opened.</summary>
+    public IReadOnlyList<string> FilePaths => _files.ConvertAll(f => f.Path);
+
     public bool Contains(string key) => _byKey.ContainsKey(key);
 
     public int[] Shape(string key) => FileOf(key).Info(key).Shape;

@@ -31,11 +31,12 @@ public static class ModelLoader
 
     public static IReadOnlyCollection<string> SupportedModelTypes => Families.Keys;
 
-    /// <summary>Loads the model in <paramref name="path"/> (a folder, or a llama2.c .bin file or a folder holding one).</summary>
+    /// <summary>Loads the model in <paramref name="path"/> (a folder, a compressed model folder with manifest.json, or a llama2.c .bin file or a folder holding one).</summary>
     public static LanguageModel Load(string path)
     {
         if (File.Exists(path) && Llama2CCheckpoint.LooksLikeOne(path)) return Llama2CCheckpoint.Load(path);
         if (!Directory.Exists(path)) throw new CheckpointException(path, null, "no such model folder.");
+        if (Pipeline.CompressedModel.IsCompressedFolder(path)) return Pipeline.CompressedModel.Load(path);
         string configPath = Path.Combine(path, "config.json");
         if (!File.Exists(configPath) && Llama2CCheckpoint.FindIn(path) is { } bin) return Llama2CCheckpoint.Load(bin);
         var config = ConfigJson.Load(configPath);

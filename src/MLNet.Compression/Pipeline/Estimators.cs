@@ -41,6 +41,12 @@ public class ModelTransformer
     public IReadOnlyList<LayerChange> Changes { get; }
 
     public ModelOutput Transform(ModelInput input, ForwardOptions? options = null) => Model.Forward(input, options);
+
+    /// <summary>
+    /// Writes the compressed model as a folder (docs/FORMATS.md) that <see cref="CompressedModel.Load"/>,
+    /// <see cref="ModelLoader.Load"/> and every CLI command read; the source is the folder the model was loaded from.
+    /// </summary>
+    public CompressedModelManifest Save(string path, CompressedModel.SaveOptions? options = null) => CompressedModel.Save(this, path, options);
 }
 
 /// <summary>Stages run in order, each fitted on the model the previous one produced (prune, then quantize, as the study did).</summary>

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using MLNet.Compression.IO;
+using MLNet.Compression.Modeling;
+
+namespace MLNet.Compression.Cli.Commands;
+
+/// <summary>
+/// `mlnet-compress export --model DIR --format hf -o OUT`: writes a plain Hugging Face folder (config.json, float32
+/// model.safetensors under the original key names, tokenizer files) with compressed weights masked or dequantized, so
+/// transformers or lm-evaluation-harness can evaluate the compressed model.
+/// </summary>
+public static class ExportCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model", "-m") { Description = "Model folder: compressed, Hugging Face, or llama2.c.", Required = true };
+        var format = new Option<string>("--format", "-f") { Description = "Output format; hf (a Hugging Face folder) is the one there is.", DefaultValueFactory = _ => "hf" };
+        var output = new Option<string>("--output", "-o") { Description = "Folder to write (replaced if it is an earlier export).", Required = true };
+        var cmd = new Command("export", "Export a (compressed) model as a plain Hugging Face folder with dense float32 weights.") { model, format, output };
+        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(model)!, r.GetValue(format)!, r.GetValue(output)!)));
+        return cmd;
+    }
+
+    private static int Run(string modelPath, string format, string output)
+    {
+        if (!string.Equals(format, "hf", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"--format {format}: unknown export format (supported: hf).");
+        string source = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
+        if (string.Equals(Path.GetFullPath(source).TrimEnd('/', '\\'), Path.GetFullPath(output).TrimEnd('/', '\\'), StringComparison.Ordinal))
+            throw new ArgumentException($"{output}: the output folder is the model's own folder; export to a new folder.");
+        var m = ModelLoader.Load(modelPath);
+        AtomicFolder.Write(output, "config.json", tmp => HuggingFaceExporter.Save(m, tmp, source));
+        Console.WriteLine($"exported {m.ModelType} ({m.ParameterCount():N0} parameters, float32) to {Path.GetFullPath(output)}");
+        return 0;
+    }
+}

@@ -1,0 +1,44 @@
+namespace MLNet.Compression.IO;
+
+/// <summary>
+/// Writes a whole folder through a temporary sibling and a rename, so a reader never sees a half-written model folder:
+/// either the previous folder or the complete new one. An existing target is replaced only when it looks like an output
+/// of the same kind (it holds <c>markerFile</c>) or is empty, so a mistyped path never wipes a user's unrelated folder.
+/// </summary>
+public static class AtomicFolder
+{
+    /// <param name="folder">the folder to create or replace</param>
+    /// <param name="markerFile">a file name whose presence marks an existing folder as a replaceable earlier output</param>
+    /// <param name="write">fills the temporary folder it is given</param>
+    public static void Write(string folder, string markerFile, Action<string> write)
+    {
+        string full = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        if (File.Exists(full)) throw new IOException($"{full}: a file is in the way; the output must be a folder.");
+        bool replace = Directory.Exists(full);
+        if (replace && Directory.EnumerateFileSystemEntries(full).Any() && !File.Exists(Path.Combine(full, markerFile)))
+            throw new IOException($"{full}: the folder exists and is not an earlier output (it has no {markerFile}); choose a new output folder or empty this one.");
+        string parent = Path.GetDirectoryName(full) ?? throw new IOException($"{full}: cannot write a model folder at the root of a drive.");
+        Directory.CreateDirectory(parent);
+        string stamp = Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8];
+        string tmp = full + ".tmp-" + stamp;
+        Directory.CreateDirectory(tmp);
+        try
+        {
+            write(tmp);
+            if (replace)
+            {
+                // Two renames: the old folder steps aside, the new one takes its name, then the old one is removed.
+                string old = full + ".old-" + stamp;
+                Directory.Move(full, old);
+                Directory.Move(tmp, full);
+                try { Directory.Delete(old, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+            else Directory.Move(tmp, full);
+        }
+        catch
+        {
+            try { if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+}
