@@ -26,7 +26,7 @@ public sealed record RecipeStage
     public int? Bits { get; init; }
     /// <summary>Inputs sharing one scale for rtn and gptq; -1 means one group per output row. Default 128.</summary>
     public int? GroupSize { get; init; }
-    /// <summary>Symmetric scales (no zero point) for rtn and gptq. Default true.</summary>
+    /// <summary>Symmetric scales (no zero point) for rtn and gptq. Default false (asymmetric, the GPTQ reference's default).</summary>
     public bool? Symmetric { get; init; }
     /// <summary>Per-layer settings, layer name → sparsity (prune) or bits (quantize); overrides the stage's value for those layers.</summary>
     public IReadOnlyDictionary<string, double>? Plan { get; init; }
@@ -41,6 +41,17 @@ public sealed record RecipeStage
     public int BitsOrDefault => Bits ?? 4;
     /// <summary>Group size with its default.</summary>
     public int GroupSizeOrDefault => GroupSize ?? 128;
+
+    /// <summary>A true/false method parameter (act_order, per_channel), validated by <see cref="Validate"/>.</summary>
+    public bool Flag(string key, bool defaultValue) => Parameters.TryGetValue(key, out var v) ? v == "true" : defaultValue;
+
+    /// <summary>A numeric method parameter (damping, block_size, lambda, …), validated by <see cref="Validate"/>.</summary>
+    public double Number(string key, double defaultValue)
+        => Parameters.TryGetValue(key, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : defaultValue;
+
+    /// <summary>The plan as per-layer bits, for quantize stages.</summary>
+    public Compression.Quantization.BitPlan? BitPlan()
+        => Plan is null ? null : new Compression.Quantization.BitPlan(Plan.ToDictionary(p => p.Key, p => (int)p.Value));
 
     /// <summary>(N, M) of <see cref="NM"/>, default 2:4.</summary>
     public (int N, int M) NMOrDefault => NM is null ? (2, 4) : ParseNM(NM, "nm");

@@ -1,4 +1,5 @@
 using MLNet.Compression.Compression;
+using MLNet.Compression.Compression.Quantization;
 
 namespace MLNet.Compression.Pipeline;
 
@@ -46,11 +47,21 @@ public static class RecipeMethods
         new(Prune, "sparsegpt", "ctx.Pruning.SparseGpt", [.. Sparse, "nm", "block_size", "damping"], true, null),
         new(Prune, "owl", "ctx.Pruning.Owl", ["sparsity", "lambda", "outlier_threshold"], true, null),
         // PyTorch's quantize_dynamic (seed studies 1 and 2), half-precision storage, weight-only RTN and GPTQ (Frantar et al. 2022).
-        new(Quantize, "dynamic-int8", "ctx.Quantization.DynamicInt8", ["per_channel"], false, null),
-        new(Quantize, "fp16", "ctx.Quantization.Fp16", [], false, null),
-        new(Quantize, "bf16", "ctx.Quantization.Bf16", [], false, null),
-        new(Quantize, "rtn", "ctx.Quantization.Rtn", ["bits", "group_size", "symmetric", "plan"], false, null),
-        new(Quantize, "gptq", "ctx.Quantization.Gptq", ["bits", "group_size", "symmetric", "plan", "damping", "block_size", "act_order"], true, null),
+        new(Quantize, "dynamic-int8", "ctx.Quantization.DynamicInt8", ["per_channel"], false,
+            (ctx, s, g) => ctx.Quantization.DynamicInt8(new DynamicInt8Estimator.Options { Groups = g, PerChannel = s.Flag("per_channel", false) })),
+        new(Quantize, "fp16", "ctx.Quantization.Float16", [], false, (ctx, _, g) => ctx.Quantization.Float16(g)),
+        new(Quantize, "bf16", "ctx.Quantization.BFloat16", [], false, (ctx, _, g) => ctx.Quantization.BFloat16(g)),
+        new(Quantize, "rtn", "ctx.Quantization.WeightOnly", ["bits", "group_size", "symmetric", "plan"], false,
+            (ctx, s, g) => ctx.Quantization.WeightOnly(new WeightOnlyEstimator.Options
+            {
+                Bits = s.BitsOrDefault, GroupSize = s.GroupSizeOrDefault, Symmetric = s.Symmetric ?? false, Groups = g, Plan = s.BitPlan(),
+            })),
+        new(Quantize, "gptq", "ctx.Quantization.Gptq", ["bits", "group_size", "symmetric", "plan", "damping", "block_size", "act_order"], true,
+            (ctx, s, g) => ctx.Quantization.Gptq(new GptqEstimator.Options
+            {
+                Bits = s.BitsOrDefault, GroupSize = s.GroupSizeOrDefault, Symmetric = s.Symmetric ?? false, Groups = g, Plan = s.BitPlan(),
+                PercentDamp = s.Number("damping", 0.01), BlockSize = (int)s.Number("block_size", 128), ActOrder = s.Flag("act_order", false),
+            })),
     ];
 
     /// <summary>Every method, available or not, in the order the help lists them.</summary>
