@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(BiasCommand.Create());
         return root.Parse(args).Invoke();
     }
 }
