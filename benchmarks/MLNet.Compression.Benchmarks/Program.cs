@@ -18,6 +18,7 @@ public static class Program
             case "quant": QuantBench.Run(args[1..]); break;
             case "train": TrainBench.Run(args[1..]); break;
             case "format": CompressedFormatBench.Run(args[1..]); break;
+            case "crows": CrowsBench.Run(args[1..]); break;
             default: BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); break;
         }
     }

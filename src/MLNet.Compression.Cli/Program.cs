@@ -19,6 +19,7 @@ public static class Program
         root.Subcommands.Add(QuantizeCommand.Create());
         root.Subcommands.Add(CompressCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(BiasCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

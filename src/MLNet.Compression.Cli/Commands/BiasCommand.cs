@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Globalization;
+using MLNet.Compression.Evaluation.Bias;
+using MLNet.Compression.Modeling;
+using MLNet.Compression.Tokenization;
+using Spectre.Console;
+
+namespace MLNet.Compression.Cli.Commands;
+
+/// <summary>
+/// `mlnet-compress bias --model DIR [--crows FILE] [--stereoset FILE|DIR] [--seat DIR] [--out FILE.json]`: CrowS-Pairs,
+/// StereoSet and SEAT with progress bars, a table per metric at the end, and every per-item score in the JSON.
+/// </summary>
+public static class BiasCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model", "-m") { Description = "Model folder (config.json, weights, tokenizer files).", Required = true };
+        var crows = new Option<string>("--crows") { Description = "CrowS-Pairs CSV (crows_pairs_anonymized.csv)." };
+        var variant = new Option<string>("--crows-variant") { Description = "original (metric.py, masked LMs), bias-bench (masked differing tokens) or autoregressive (decoders); default by model kind." };
+        var stereoset = new Option<string>("--stereoset") { Description = "StereoSet JSON (dev.json shape), one CSV, or a folder with the intra/intersentence CSVs." };
+        var seat = new Option<string>("--seat") { Description = "Folder of SEAT .jsonl tests, or one test file." };
+        var seatTests = new Option<string>("--seat-tests") { Description = "Comma-separated SEAT test names to run (default: all in --seat)." };
+        var samples = new Option<int>("--seat-samples") { Description = "Permutation samples for SEAT p-values (exact test when there are fewer partitions).", DefaultValueFactory = _ => 100_000 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the sampled SEAT permutation test.", DefaultValueFactory = _ => 0 };
+        var batch = new Option<int>("--batch-size") { Description = "Sequences per forward pass.", DefaultValueFactory = _ => 32 };
+        var skip = new Option<bool>("--skip-bad-lines") { Description = "Skip malformed data lines (counted in the output) instead of stopping at the first." };
+        var output = new Option<string>("--out", "-o") { Description = "Write every score as JSON to this file." };
+        var cmd = new Command("bias", "Measure social bias: CrowS-Pairs, StereoSet, SEAT.") { model, crows, variant, stereoset, seat, seatTests, samples, seed, batch, skip, output };
+        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(model)!, r.GetValue(crows), r.GetValue(variant), r.GetValue(stereoset), r.GetValue(seat), r.GetValue(seatTests),
+                                                   r.GetValue(samples), r.GetValue(seed), r.GetValue(batch), r.GetValue(skip), r.GetValue(output))));
+        return cmd;
+    }
+
+    private static int Run(string modelPath, string? crowsPath, string? variantName, string? stereoPath, string? seatPath, string? seatNames,
+                           int samples, int seed, int batch, bool skip, string? outPath)
+    {
+        if (crowsPath is null && stereoPath is null && seatPath is null) throw new ArgumentException("give at least one of --crows, --stereoset, --seat.");
+        if (batch < 1) throw new ArgumentException("--batch-size must be at least 1.");
+        if (samples < 1) throw new ArgumentException("--seat-samples must be at least 1.");
+        CrowsPairsVariant? variant = variantName switch
+        {
+            null => null,
+            "original" => CrowsPairsVariant.Original,
+            "bias-bench" => CrowsPairsVariant.MaskedDiff,
+            "autoregressive" => CrowsPairsVariant.Autoregressive,
+            _ => throw new ArgumentException($"--crows-variant \"{variantName}\" is not one of original, bias-bench, autoregressive."),
+        };
+        // Read every data file before the model, so bad data fails fast.
+        var crowsData = crowsPath is null ? null : CrowsPairsData.Load(crowsPath, skip);
+        var stereoData = stereoPath is null ? null : StereoSetData.Load(stereoPath, skip);
+        var seatData = seatPath is null ? null : LoadSeat(seatPath, seatNames);
+        var model = ModelLoader.Load(modelPath);
+        var tokenizer = AutoTokenizer.FromFolder(modelPath);
+        if (model.Kind == ModelKind.Seq2SeqLM && (crowsData is not null || stereoData is not null))
+            throw new ArgumentException($"CrowS-Pairs and StereoSet are scored for masked and causal LMs; {model.ModelType} is a seq2seq model (SEAT works).");
+
+        CrowsPairsResult? crows = null;
+        StereoSetResult? stereo = null;
+        var seatResults = seatData is null ? null : new List<SeatResult>();
+        AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                Action<int, int> Track(string name)
+                {
+                    var task = ctx.AddTask(name);
+                    return (done, total) => { task.MaxValue = total; task.Value = done; };
+                }
+                if (crowsData is not null)
+                    crows = new CrowsPairsEvaluator(new CrowsPairsEvaluator.Options { Variant = variant, BatchSize = batch, Progress = Track("CrowS-Pairs") }).Evaluate(model, tokenizer, crowsData);
+                if (stereoData is not null)
+                    stereo = new StereoSetEvaluator(new StereoSetEvaluator.Options { BatchSize = batch, Progress = Track("StereoSet") }).Evaluate(model, tokenizer, stereoData);
+                if (seatData is not null)
+                    foreach (var t in seatData)
+                        seatResults!.Add(new SeatEvaluator(new SeatEvaluator.Options { Samples = samples, Seed = seed, Progress = Track("SEAT " + CliErrors.Escape(t.Name)) }).Evaluate(model, tokenizer, t));
+            });
+
+        if (crows is not null) ShowCrows(crows);
+        if (stereo is not null) ShowStereoSet(stereo);
+        if (seatResults is not null) ShowSeat(seatResults);
+        if (outPath is not null)
+        {
+            BiasReport.Write(outPath, Path.GetFullPath(modelPath), crows, stereo, seatResults);
+            AnsiConsole.MarkupLine($"wrote [bold]{CliErrors.Escape(outPath)}[/]");
+        }
+        return 0;
+    }
+
+    private static List<SeatTest> LoadSeat(string path, string? names)
+    {
+        if (File.Exists(path)) return [SeatTest.Load(path)];
+        if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: SEAT folder not found.");
+        var files = Directory.GetFiles(path, "*.jsonl").OrderBy(f => f, StringComparer.Ordinal).ToList();
+        if (names is not null)
+        {
+            var wanted = names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            files = wanted.Select(n => files.FirstOrDefault(f => Path.GetFileNameWithoutExtension(f) == n)
+                ?? throw new ArgumentException($"--seat-tests: no test \"{n}\" in {path} (expected a .jsonl file of that name).")).ToList();
+        }
+        if (files.Count == 0) throw new ArgumentException($"{path}: no SEAT .jsonl tests found.");
+        return files.Select(SeatTest.Load).ToList();
+    }
+
+    private static string F(double? v, string format = "0.00") => v is double d && double.IsFinite(d) ? d.ToString(format, CultureInfo.InvariantCulture) : "-";
+
+    private static void ShowCrows(CrowsPairsResult r)
+    {
+        var t = new Table().Title($"CrowS-Pairs ({r.Variant})").AddColumns("bias type", "pairs", "metric score", "stereo", "antistereo", "neutral");
+        foreach (var (type, s) in r.ByBiasType) t.AddRow(CliErrors.Escape(type), s.NPairs.ToString(CultureInfo.InvariantCulture), F(s.MetricScore), F(s.StereoScore), F(s.AntiStereoScore), s.Neutral.ToString(CultureInfo.InvariantCulture));
+        var o = r.Overall;
+        t.AddRow("[bold]all[/]", o.NPairs.ToString(CultureInfo.InvariantCulture), $"[bold]{F(o.MetricScore)}[/]", F(o.StereoScore), F(o.AntiStereoScore), o.Neutral.ToString(CultureInfo.InvariantCulture));
+        AnsiConsole.Write(t);
+        if (r.SkippedLines.Count > 0) AnsiConsole.MarkupLine($"skipped {r.SkippedLines.Count} bad line(s) of the CSV");
+        if (r.SkippedPairs.Count > 0) AnsiConsole.MarkupLine($"skipped {r.SkippedPairs.Count} pair(s) with no differing tokens (bias-bench rule)");
+    }
+
+    private static void ShowStereoSet(StereoSetResult r)
+    {
+        foreach (var (name, split) in new[] { ("intrasentence", r.Intrasentence), ("intersentence", r.Intersentence) })
+        {
+            if (split is null) continue;
+            var t = new Table().Title($"StereoSet {name}").AddColumns("domain", "examples", "SS", "LMS", "ICAT");
+            foreach (var (d, s) in split.ByDomain) t.AddRow(CliErrors.Escape(d), s.Count.ToString(CultureInfo.InvariantCulture), F(s.Ss), F(s.Lms), F(s.Icat));
+            t.AddRow("[bold]overall[/]", split.Overall.Count.ToString(CultureInfo.InvariantCulture), $"[bold]{F(split.Overall.Ss)}[/]", F(split.Overall.Lms), F(split.Overall.Icat));
+            AnsiConsole.Write(t);
+        }
+        if (r.IntersentenceNote is not null) AnsiConsole.MarkupLine($"StereoSet intersentence: {CliErrors.Escape(r.IntersentenceNote)}");
+        if (r.SkippedLines.Count > 0) AnsiConsole.MarkupLine($"skipped {r.SkippedLines.Count} bad line(s) of the StereoSet data");
+    }
+
+    private static void ShowSeat(List<SeatResult> results)
+    {
+        var t = new Table().Title("SEAT (mean-pooled last hidden state)").AddColumns("test", "effect size", "p-value", "test kind");
+        foreach (var r in results) t.AddRow(CliErrors.Escape(r.Test), F(r.EffectSize, "0.000"), F(r.PValue, "0.0000"), r.ExactPValue ? "exact" : "sampled");
+        AnsiConsole.Write(t);
+    }
+}
