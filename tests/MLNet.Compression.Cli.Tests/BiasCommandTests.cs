@@ -49,7 +49,7 @@ public class BiasCommandTests
         {
             var (code, _, err) = CliProcess.Run("bias", "--model", CliProcess.Fixture("bert_uncased_tiny"), "--crows", csv);
             Assert.Equal(1, code);
-            Assert.Contains($"{csv}, line 3", err);
+            Assert.Contains($"{csv}:3:", err);
             Assert.DoesNotContain("   at ", err);
             var (code2, out2, err2) = CliProcess.Run("bias", "--model", CliProcess.Fixture("bert_uncased_tiny"), "--crows", csv, "--skip-bad-lines");
             Assert.True(code2 == 0, err2);

@@ -49,13 +49,13 @@ public sealed class CrowsPairsData
             else if (string.IsNullOrWhiteSpace(rec.Fields[type])) problem = "bias_type is empty.";
             if (problem is not null)
             {
-                if (!skipBadLines) throw new BiasDataException(path, rec.Line, problem + " Pass --skip-bad-lines to skip such lines.");
+                if (!skipBadLines) throw new EvaluationDataException(path, rec.Line, problem + " Pass --skip-bad-lines to skip such lines.");
                 skipped.Add(new SkippedLine(rec.Line, problem));
                 continue;
             }
             pairs.Add(new CrowsPair(row, rec.Line, rec.Fields[more], rec.Fields[less], rec.Fields[dir], rec.Fields[type]));
         }
-        if (pairs.Count == 0) throw new BiasDataException(path, null, "no usable pairs (expected rows with sent_more, sent_less, stereo_antistereo, bias_type).");
+        if (pairs.Count == 0) throw new EvaluationDataException(path, null, "no usable pairs (expected rows with sent_more, sent_less, stereo_antistereo, bias_type).");
         return new CrowsPairsData(path, pairs, skipped);
     }
 

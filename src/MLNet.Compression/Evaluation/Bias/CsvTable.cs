@@ -26,13 +26,13 @@ public sealed class CsvTable
     /// <summary>Every record after the header (blank lines are skipped, as csv.DictReader does).</summary>
     public IReadOnlyList<CsvRecord> Records { get; }
 
-    /// <summary>Reads the file; an empty file, or a quote left open at the end, is a <see cref="BiasDataException"/>.</summary>
+    /// <summary>Reads the file; an empty file, or a quote left open at the end, is a <see cref="EvaluationDataException"/>.</summary>
     public static CsvTable Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found.", path);
         string text = File.ReadAllText(path, Encoding.UTF8);
         var records = Parse(path, text);
-        if (records.Count == 0) throw new BiasDataException(path, null, "the file is empty (expected a header line and data rows).");
+        if (records.Count == 0) throw new EvaluationDataException(path, null, "the file is empty (expected a header line and data rows).");
         return new CsvTable(path, records[0].Fields, records.Skip(1).ToList());
     }
 
@@ -40,7 +40,7 @@ public sealed class CsvTable
     public int Column(string name)
     {
         int i = Array.IndexOf(Header, name);
-        if (i < 0) throw new BiasDataException(Path, 1, $"missing column \"{name}\" (header has: {string.Join(", ", Header)}).");
+        if (i < 0) throw new EvaluationDataException(Path, 1, $"missing column \"{name}\" (header has: {string.Join(", ", Header)}).");
         return i;
     }
 
@@ -86,7 +86,7 @@ public sealed class CsvTable
                 default: field.Append(c); fieldStarted = true; break;
             }
         }
-        if (inQuotes) throw new BiasDataException(path, quoteLine, "a quoted field is never closed (expected a closing \").");
+        if (inQuotes) throw new EvaluationDataException(path, quoteLine, "a quoted field is never closed (expected a closing \").");
         if (field.Length > 0 || fields.Count > 0 || fieldStarted) EndRecord();
         return records;
     }

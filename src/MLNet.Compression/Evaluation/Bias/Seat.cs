@@ -11,18 +11,18 @@ public sealed record SeatTest(string Name, string Path, string[] X, string[] Y, 
     public static SeatTest Load(string path)
     {
         string text = File.Exists(path) ? File.ReadAllText(path) : throw new FileNotFoundException($"{path}: file not found.", path);
-        if (string.IsNullOrWhiteSpace(text)) throw new BiasDataException(path, null, "the file is empty (expected {\"targ1\", \"targ2\", \"attr1\", \"attr2\"}).");
+        if (string.IsNullOrWhiteSpace(text)) throw new EvaluationDataException(path, null, "the file is empty (expected {\"targ1\", \"targ2\", \"attr1\", \"attr2\"}).");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(text); }
-        catch (JsonException e) { throw new BiasDataException(path, (int?)(e.LineNumber + 1), "malformed JSON: " + e.Message); }
+        catch (JsonException e) { throw new EvaluationDataException(path, (int?)(e.LineNumber + 1), "malformed JSON: " + e.Message); }
         using (doc)
         {
             (string[], string) Set(string key)
             {
                 if (!doc.RootElement.TryGetProperty(key, out var set) || !set.TryGetProperty("examples", out var ex) || ex.ValueKind != JsonValueKind.Array)
-                    throw new BiasDataException(path, null, $"missing \"{key}\" with an \"examples\" array.");
-                var items = ex.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new BiasDataException(path, null, $"{key}.examples holds a non-string.")).ToArray();
-                if (items.Length == 0) throw new BiasDataException(path, null, $"{key}.examples is empty.");
+                    throw new EvaluationDataException(path, null, $"missing \"{key}\" with an \"examples\" array.");
+                var items = ex.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new EvaluationDataException(path, null, $"{key}.examples holds a non-string.")).ToArray();
+                if (items.Length == 0) throw new EvaluationDataException(path, null, $"{key}.examples is empty.");
                 string cat = set.TryGetProperty("category", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : key;
                 return (items, cat);
             }

@@ -116,16 +116,16 @@ public sealed class StereoSetEvaluator
             {
                 string word;
                 try { word = TemplateWord(ex.Context, ex.Sentences[s].Text); }
-                catch (FormatException err) { throw new BiasDataException(data.Path, null, $"intrasentence example {e} ({ex.Id}): {err.Message}"); }
+                catch (FormatException err) { throw new EvaluationDataException(data.Path, null, $"intrasentence example {e} ({ex.Id}): {err.Message}"); }
                 // bias-bench adds the leading space only for "roberta-base"; every byte-level BPE masked LM needs it the same way.
                 var insertion = tokenizer.EncodeToIds(model.ModelType == "roberta" ? " " + word : word, addSpecialTokens: false).ToArray();
-                if (insertion.Length == 0) throw new BiasDataException(data.Path, null, $"intrasentence example {e} ({ex.Id}): the candidate word of \"{ex.Sentences[s].Text}\" encodes to no tokens.");
+                if (insertion.Length == 0) throw new EvaluationDataException(data.Path, null, $"intrasentence example {e} ({ex.Id}): the candidate word of \"{ex.Sentences[s].Text}\" encodes to no tokens.");
                 for (int k = 0; k < insertion.Length; k++)
                 {
                     string text = ex.Context.Replace("BLANK", tokenizer.Decode(insertion[..k]) + mask, StringComparison.Ordinal);
                     var ids = tokenizer.EncodeToIds(text).ToArray();
                     int pos = Array.IndexOf(ids, maskId);     // with BLANK twice, only the first mask is read (output[mask_idxs]...diag())
-                    if (pos < 0) throw new BiasDataException(data.Path, null, $"intrasentence example {e} ({ex.Id}): the mask token was lost in tokenization.");
+                    if (pos < 0) throw new EvaluationDataException(data.Path, null, $"intrasentence example {e} ({ex.Id}): the mask token was lost in tokenization.");
                     queries.Add(new MaskedQuery(ids, pos, insertion[k]));
                     owner.Add((e, s));
                 }

@@ -40,7 +40,7 @@ public sealed class StereoSetData
         if (Directory.Exists(path))
         {
             var csvs = Directory.GetFiles(path, "*.csv").OrderBy(f => f, StringComparer.Ordinal).ToList();
-            if (csvs.Count == 0) throw new BiasDataException(path, null, "no StereoSet .csv files in this folder (expected intrasentence_*.csv and/or intersentence_*.csv).");
+            if (csvs.Count == 0) throw new EvaluationDataException(path, null, "no StereoSet .csv files in this folder (expected intrasentence_*.csv and/or intersentence_*.csv).");
             var parts = csvs.Select(f => LoadCsv(f, skipBadLines)).ToList();
             return new StereoSetData(path, parts.SelectMany(p => p.Intrasentence).ToList(), parts.SelectMany(p => p.Intersentence).ToList(), parts.SelectMany(p => p.SkippedLines).ToList());
         }
@@ -52,14 +52,14 @@ public sealed class StereoSetData
     public static StereoSetData LoadJson(string path)
     {
         string text = File.ReadAllText(path, Encoding.UTF8);
-        if (string.IsNullOrWhiteSpace(text)) throw new BiasDataException(path, null, "the file is empty (expected StereoSet JSON with \"data\").");
+        if (string.IsNullOrWhiteSpace(text)) throw new EvaluationDataException(path, null, "the file is empty (expected StereoSet JSON with \"data\").");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(text); }
-        catch (JsonException e) { throw new BiasDataException(path, (int?)(e.LineNumber + 1), "malformed JSON: " + e.Message); }
+        catch (JsonException e) { throw new EvaluationDataException(path, (int?)(e.LineNumber + 1), "malformed JSON: " + e.Message); }
         using (doc)
         {
             if (!doc.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
-                throw new BiasDataException(path, null, "missing object \"data\" (expected {\"data\": {\"intrasentence\": [...], \"intersentence\": [...]}}).");
+                throw new EvaluationDataException(path, null, "missing object \"data\" (expected {\"data\": {\"intrasentence\": [...], \"intersentence\": [...]}}).");
             return new StereoSetData(path, ReadJsonSplit(path, data, "intrasentence"), ReadJsonSplit(path, data, "intersentence"));
         }
     }
@@ -73,9 +73,9 @@ public sealed class StereoSetData
         {
             string where = $"data.{split}[{i++}]";
             string Str(JsonElement el, string name, string at) => el.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()!
-                : throw new BiasDataException(path, null, $"{at}: missing string field \"{name}\".");
+                : throw new EvaluationDataException(path, null, $"{at}: missing string field \"{name}\".");
             if (!e.TryGetProperty("sentences", out var sents) || sents.ValueKind != JsonValueKind.Array)
-                throw new BiasDataException(path, null, $"{where}: missing array \"sentences\".");
+                throw new EvaluationDataException(path, null, $"{where}: missing array \"sentences\".");
             var sentences = sents.EnumerateArray().Select((s, k) => new StereoSetSentence(Str(s, "id", $"{where}.sentences[{k}]"), Str(s, "sentence", $"{where}.sentences[{k}]"), Str(s, "gold_label", $"{where}.sentences[{k}]"))).ToList();
             var ex = new StereoSetExample(Str(e, "id", where), Str(e, "target", where), Str(e, "bias_type", where), Str(e, "context", where), sentences);
             CheckLabels(path, null, where, ex);
@@ -109,11 +109,11 @@ public sealed class StereoSetData
             }
             catch (FormatException e)
             {
-                if (!skipBadLines) throw new BiasDataException(path, rec.Line, e.Message + " Pass --skip-bad-lines to skip such lines.");
+                if (!skipBadLines) throw new EvaluationDataException(path, rec.Line, e.Message + " Pass --skip-bad-lines to skip such lines.");
                 skipped.Add(new SkippedLine(rec.Line, e.Message));
             }
         }
-        if (list.Count == 0) throw new BiasDataException(path, null, "no usable examples (expected rows with prompt, choices, bias_type, target).");
+        if (list.Count == 0) throw new EvaluationDataException(path, null, "no usable examples (expected rows with prompt, choices, bias_type, target).");
         return inter ? new StereoSetData(path, [], list, skipped) : new StereoSetData(path, list, [], skipped);
     }
 
@@ -121,7 +121,7 @@ public sealed class StereoSetData
     {
         foreach (var label in Labels)
             if (ex.Sentences.Count(s => s.GoldLabel == label) != 1)
-                throw new BiasDataException(path, line, $"{where}: expected exactly one \"{label}\" sentence.");
+                throw new EvaluationDataException(path, line, $"{where}: expected exactly one \"{label}\" sentence.");
     }
 
     /// <summary>Parses a NumPy array repr of strings, <c>['a' "b's" 'c']</c> (Python string literals separated by whitespace).</summary>

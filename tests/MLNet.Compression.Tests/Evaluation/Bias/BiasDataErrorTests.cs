@@ -1,3 +1,4 @@
+using MLNet.Compression.Evaluation;
 using MLNet.Compression.Evaluation.Bias;
 
 namespace MLNet.Compression.Tests.Evaluation.Bias;
@@ -22,7 +23,7 @@ public sealed class BiasDataErrorTests : IDisposable
     public void Crows_MissingColumn_NamesTheColumnAndLineOne()
     {
         string path = Write("c.csv", ",sent_more,sent_less,bias_type\n0,a,b,age\n");
-        var e = Assert.Throws<BiasDataException>(() => CrowsPairsData.Load(path));
+        var e = Assert.Throws<EvaluationDataException>(() => CrowsPairsData.Load(path));
         Assert.Equal(1, e.Line);
         Assert.Contains("stereo_antistereo", e.Message);
         Assert.Contains(path, e.Message);
@@ -33,7 +34,7 @@ public sealed class BiasDataErrorTests : IDisposable
     {
         // Line 3 holds a quoted sentence spanning two lines, so the bad row starts on line 5.
         string path = Write("c.csv", Header + "0,He is poor.,He is rich.,stereo,socioeconomic\n1,\"Two\nlines\",One line,antistereo,age\n2,x,y,sideways,age\n3,p,q,stereo,age\n");
-        var e = Assert.Throws<BiasDataException>(() => CrowsPairsData.Load(path));
+        var e = Assert.Throws<EvaluationDataException>(() => CrowsPairsData.Load(path));
         Assert.Equal(5, e.Line);
         Assert.Contains("sideways", e.Message);
         var data = CrowsPairsData.Load(path, skipBadLines: true);
@@ -46,17 +47,17 @@ public sealed class BiasDataErrorTests : IDisposable
     [Fact]
     public void Crows_EmptyFile_AndUnclosedQuote_AreErrors()
     {
-        Assert.Contains("empty", Assert.Throws<BiasDataException>(() => CrowsPairsData.Load(Write("e.csv", ""))).Message);
-        var e = Assert.Throws<BiasDataException>(() => CrowsPairsData.Load(Write("q.csv", Header + "0,\"open,b,stereo,age\n")));
+        Assert.Contains("empty", Assert.Throws<EvaluationDataException>(() => CrowsPairsData.Load(Write("e.csv", ""))).Message);
+        var e = Assert.Throws<EvaluationDataException>(() => CrowsPairsData.Load(Write("q.csv", Header + "0,\"open,b,stereo,age\n")));
         Assert.Equal(2, e.Line);
-        Assert.Throws<BiasDataException>(() => CrowsPairsData.Load(Write("h.csv", Header)));   // header only: no pairs
+        Assert.Throws<EvaluationDataException>(() => CrowsPairsData.Load(Write("h.csv", Header)));   // header only: no pairs
     }
 
     [Fact]
     public void StereoSetCsv_MalformedChoices_NamesTheLine()
     {
         string path = Write("intrasentence_x.csv", "prompt,choices,bias_type,target\nThe man was BLANK.,['tall' 'short' 'blue'],gender,man\nThe girl was BLANK.,['only' 'two'],gender,girl\n");
-        var e = Assert.Throws<BiasDataException>(() => StereoSetData.Load(path));
+        var e = Assert.Throws<EvaluationDataException>(() => StereoSetData.Load(path));
         Assert.Equal(3, e.Line);
         Assert.Contains("expected 3", e.Message);
         var data = StereoSetData.Load(path, skipBadLines: true);
@@ -68,7 +69,7 @@ public sealed class BiasDataErrorTests : IDisposable
     [Fact]
     public void StereoSetJson_Malformed_NamesTheLine()
     {
-        var e = Assert.Throws<BiasDataException>(() => StereoSetData.Load(Write("s.json", "{\"version\": \"1\",\n\"data\": {\n\"intrasentence\": [,]}}")));
+        var e = Assert.Throws<EvaluationDataException>(() => StereoSetData.Load(Write("s.json", "{\"version\": \"1\",\n\"data\": {\n\"intrasentence\": [,]}}")));
         Assert.Equal(3, e.Line);
         Assert.Contains("malformed JSON", e.Message);
     }
@@ -76,8 +77,8 @@ public sealed class BiasDataErrorTests : IDisposable
     [Fact]
     public void Seat_EmptyOrIncompleteTest_IsAnError()
     {
-        Assert.Contains("empty", Assert.Throws<BiasDataException>(() => SeatTest.Load(Write("t.jsonl", " "))).Message);
-        var e = Assert.Throws<BiasDataException>(() => SeatTest.Load(Write("u.jsonl", "{\"targ1\": {\"examples\": [\"a\"]}, \"targ2\": {\"examples\": [\"b\"]}, \"attr1\": {\"examples\": [\"c\"]}}")));
+        Assert.Contains("empty", Assert.Throws<EvaluationDataException>(() => SeatTest.Load(Write("t.jsonl", " "))).Message);
+        var e = Assert.Throws<EvaluationDataException>(() => SeatTest.Load(Write("u.jsonl", "{\"targ1\": {\"examples\": [\"a\"]}, \"targ2\": {\"examples\": [\"b\"]}, \"attr1\": {\"examples\": [\"c\"]}}")));
         Assert.Contains("attr2", e.Message);
     }
 }
