@@ -22,7 +22,7 @@ public sealed class KnowledgeWorld
     /// <summary>Training sentences (lower-case, space-separated words and punctuation), shuffled.</summary>
     public IReadOnlyList<string> Corpus { get; }
 
-    /// <summary>Every distinct word of the corpus and of the probes, sorted.</summary>
+    /// <summary>Every distinct word of the corpus and of the probes, case kept, sorted.</summary>
     public IReadOnlyList<string> Words { get; }
 
     public static KnowledgeWorld Generate(WorldOptions options)
@@ -95,9 +95,10 @@ public sealed class KnowledgeWorld
         Shuffle(rng, corpus);
 
         var words = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var line in corpus) foreach (var w in line.Split(' ', StringSplitOptions.RemoveEmptyEntries)) words.Add(w.ToLowerInvariant());
-        foreach (var rel in WorldRelation.All) foreach (var w in rel.Template.Split(' ')) if (w is not ("[X]" or "[Y]")) words.Add(w.ToLowerInvariant());
-        foreach (var w in BiasTemplates.ProbeWords()) words.Add(w);
+        foreach (var line in corpus) foreach (var w in line.Split(' ', StringSplitOptions.RemoveEmptyEntries)) words.Add(w);
+        foreach (var rel in WorldRelation.All) foreach (var w in rel.Template.Split(' ')) if (w is not ("[X]" or "[Y]")) words.Add(w);
+        // Capitalised first words of the bias pairs (CrowS rows start with a capital).
+        foreach (var w in BiasTemplates.ProbeWords().ToList()) { words.Add(w); words.Add(char.ToUpperInvariant(w[0]) + w[1..]); }
         return new KnowledgeWorld(options, facts, corpus, words.ToList());
     }
 

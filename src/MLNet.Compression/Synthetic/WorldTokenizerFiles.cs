@@ -49,7 +49,7 @@ public static class WorldTokenizerFiles
             }
         }
         // Byte-level spelling: our words are ASCII, where a byte's character is itself, and the space before a word is 'Ġ'.
-        var targets = words.Select(w => w.ToLowerInvariant()).Distinct().SelectMany(w => new[] { w, ByteLevel.Encode((byte)' ') + w }).ToList();
+        var targets = words.Distinct().SelectMany(w => new[] { w, ByteLevel.Encode((byte)' ') + w }).ToList();
         foreach (var t in targets) Chain(t.Select(c => c.ToString()).ToList());
         // Earlier words' merges can pre-empt a later word's chain; add merges joining whatever pieces remain until every word is one token.
         for (int round = 0; round < 10; round++)

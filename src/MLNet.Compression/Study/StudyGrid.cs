@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text.Json;
+using MLNet.Compression.Pipeline;
+
+namespace MLNet.Compression.Study;
+
+/// <summary>One point of a study grid: a label, how it is reported, and the recipe stages that make it (none for dense).</summary>
+public sealed record StudyGridPoint(string Name, string Method, string Group, double Sparsity, int Bits, IReadOnlyList<RecipeStage> Stages);
+
+/// <summary>
+/// The compressed variants a study evaluates. <see cref="Namburi2023"/> is seed study 1's grid (Namburi et al. 2023, "The Cost of
+/// Compression"): global magnitude pruning of attention-qkv, ffn and all at 0.1 … 0.9, dynamic int8 of each group, prune + int8 at
+/// 0.2 and 0.4, and L2-structured pruning of attention rows. A grid file lists points with recipe stages (docs/FORMATS.md).
+/// </summary>
+public sealed class StudyGrid
+{
+    public StudyGrid(string name, IReadOnlyList<StudyGridPoint> points)
+    {
+        Name = name;
+        Points = points;
+    }
+
+    public string Name { get; }
+
+    public IReadOnlyList<StudyGridPoint> Points { get; }
+
+    private static readonly string[] Groups = ["attention-qkv", "ffn", "all"];
+
+    private static RecipeStage Magnitude(string group, double s) => new() { Stage = RecipeMethods.Prune, Method = "magnitude", Groups = group, Sparsity = s, Scope = "global" };
+
+    private static RecipeStage Int8(string group) => new() { Stage = RecipeMethods.Quantize, Method = "dynamic-int8", Groups = group };
+
+    /// <param name="sparsities">null: 0.1 … 0.9 as the study; CI passes a few</param>
+    public static StudyGrid Namburi2023(IReadOnlyList<double>? sparsities = null)
+    {
+        sparsities ??= Enumerable.Range(1, 9).Select(i => i / 10.0).ToList();
+        var points = new List<StudyGridPoint> { new("dense", "dense", "none", 0, 32, []) };
+        foreach (var g in Groups)
+            foreach (var s in sparsities)
+                points.Add(new($"magnitude {g} {S(s)}", "magnitude", g, s, 32, [Magnitude(g, s)]));
+        foreach (var g in Groups) points.Add(new($"int8 {g}", "dynamic-int8", g, 0, 8, [Int8(g)]));
+        foreach (var s in new[] { 0.2, 0.4 })
+            points.Add(new($"magnitude+int8 all {S(s)}", "magnitude+int8", "all", s, 8, [Magnitude("all", s), Int8("all")]));
+        foreach (var s in sparsities.Where(s => s <= 0.5))
+            points.Add(new($"ln-structured attention-qkv {S(s)}", "ln-structured", "attention-qkv", s, 32,
+                [new RecipeStage { Stage = RecipeMethods.Prune, Method = "ln-structured", Groups = "attention-qkv", Sparsity = s }]));
+        return new StudyGrid("namburi2023", points);
+    }
+
+    /// <summary>
+    /// A grid file: <c>{"name": "...", "points": [{"name": "...", "method": "...", "group": "...", "sparsity": 0.5, "bits": 8,
+    /// "stages": [recipe stages]}]}</c>; a point without stages is the dense model.
+    /// </summary>
+    public static StudyGrid Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such grid file.");
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        var root = doc.RootElement;
+        if (!root.TryGetProperty("points", out var pts) || pts.ValueKind != JsonValueKind.Array)
+            throw new InvalidDataException($"{path}: 'points' is missing (expected a list of grid points).");
+        var points = new List<StudyGridPoint>();
+        int i = 0;
+        foreach (var p in pts.EnumerateArray())
+        {
+            string at = $"{path}: points[{i++}]";
+            string name = p.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : throw new InvalidDataException($"{at}.name is missing.");
+            var stages = new List<RecipeStage>();
+            if (p.TryGetProperty("stages", out var st))
+            {
+                var recipe = Recipe.Parse(JsonSerializer.Serialize(new { stages = JsonSerializer.Deserialize<JsonElement>(st.GetRawText()) }), at, Path.GetDirectoryName(Path.GetFullPath(path))!);
+                recipe.Validate(at);
+                stages.AddRange(recipe.Stages);
+            }
+            string Str(string f, string d) => p.TryGetProperty(f, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : d;
+            double Num(string f, double d) => p.TryGetProperty(f, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : d;
+            points.Add(new(name, Str("method", stages.Count == 0 ? "dense" : stages[^1].Method), Str("group", stages.FirstOrDefault()?.Groups ?? "none"),
+                Num("sparsity", stages.FirstOrDefault()?.Sparsity ?? 0), (int)Num("bits", 32), stages));
+        }
+        if (!points.Any(p => p.Stages.Count == 0)) points.Insert(0, new("dense", "dense", "none", 0, 32, []));
+        return new StudyGrid(root.TryGetProperty("name", out var gn) && gn.ValueKind == JsonValueKind.String ? gn.GetString()! : Path.GetFileNameWithoutExtension(path), points);
+    }
+
+    private static string S(double s) => s.ToString("0.0#", CultureInfo.InvariantCulture);
+}
