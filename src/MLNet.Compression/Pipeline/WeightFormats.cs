@@ -40,5 +40,9 @@ public static class WeightFormats
 /// <summary>The weight forms of this build, one line each (quantized and sparse forms add themselves here).</summary>
 internal static class KnownForms
 {
-    public static (string Format, WeightReader Reader)[] All => [];
+    public static (string Format, WeightReader Reader)[] All =>
+    [
+        (Compression.Pruning.CsrWeight.FormatName, Compression.Pruning.CsrWeight.Read),
+        (Compression.Pruning.NMWeight.FormatName, Compression.Pruning.NMWeight.Read),
+    ];
 }
