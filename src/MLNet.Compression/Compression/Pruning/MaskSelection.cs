@@ -38,6 +38,29 @@ public static class MaskSelection
         }
     }
 
+    /// <summary>
+    /// torch.nn.utils.prune.global_unstructured: the scores of all tensors flattened and concatenated in order, and the
+    /// round(amount · total) smallest over the union marked; returns one mask per tensor.
+    /// </summary>
+    public static bool[][] GlobalSmallest(IReadOnlyList<float[]> scores, double amount)
+    {
+        long total = scores.Sum(s => (long)s.Length);
+        if (total > Array.MaxLength) throw new ArgumentException($"global pruning over {total} weights exceeds one array; prune fewer layers at once or use local scope.");
+        var all = new float[total]; // [Σ numel]
+        int offset = 0;
+        foreach (var s in scores) { s.CopyTo(all, offset); offset += s.Length; }
+        var mask = new bool[total];
+        MarkSmallest(all, CountToPrune(amount, total), mask);
+        offset = 0;
+        var result = new bool[scores.Count][];
+        for (int i = 0; i < scores.Count; i++)
+        {
+            result[i] = mask.AsSpan(offset, scores[i].Length).ToArray();
+            offset += scores[i].Length;
+        }
+        return result;
+    }
+
     /// <summary>The value that would sit at <paramref name="index"/> if <paramref name="values"/> were sorted ascending (O(n) quickselect on a copy).</summary>
     public static float KthSmallest(ReadOnlySpan<float> values, int index)
     {

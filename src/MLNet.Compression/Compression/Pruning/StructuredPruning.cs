@@ -7,7 +7,7 @@ namespace MLNet.Compression.Compression.Pruning;
 /// Structured pruning along output rows (dim 0, as seed study 1's local methods): whole rows of W [out, in] are zeroed,
 /// k = round(sparsity · out) per layer. Ln ranks rows by their p-norm (torch's ln_structured: _compute_norm over every
 /// dimension but dim, keep the topk largest); random picks rows uniformly (torch's random_structured).
-/// The shapes stay (see <see cref="NeuronPruningEstimator"/> for rows removed for real).
+/// The shapes stay (neuron and head removal shrink them for real).
 /// </summary>
 public sealed class StructuredPruningEstimator : PruningEstimator
 {

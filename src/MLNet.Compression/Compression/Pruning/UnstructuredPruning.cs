@@ -48,20 +48,8 @@ public abstract class ScorePruningEstimator : PruningEstimator
             }
             return;
         }
-        // global_unstructured: importance scores of all parameters flattened and concatenated in order, one topk over them.
-        long total = weights.Sum(w => (long)w.Length);
-        if (total > Array.MaxLength) throw new ArgumentException($"global pruning over {total} weights exceeds one array; prune fewer layers at once or use local scope.");
-        var all = new float[total]; // [Σ out·in]
-        int offset = 0;
-        foreach (var s in scores) { s.CopyTo(all, offset); offset += s.Length; }
-        var mask = new bool[total];
-        MaskSelection.MarkSmallest(all, MaskSelection.CountToPrune(BaseOptions.Sparsity, total), mask);
-        offset = 0;
-        for (int i = 0; i < weights.Count; i++)
-        {
-            Install(job, i, weights[i], mask.AsSpan(offset, weights[i].Length));
-            offset += weights[i].Length;
-        }
+        var masks = MaskSelection.GlobalSmallest(scores, BaseOptions.Sparsity);
+        for (int i = 0; i < weights.Count; i++) Install(job, i, weights[i], masks[i]);
     }
 
     private static void Install(PruningJob job, int i, float[] weight, ReadOnlySpan<bool> prune)
