@@ -14,6 +14,7 @@ public static class Program
             case "gemm": GemmQuickRunner.Run(args[1..]); break;
             case "bert": BertForwardBench.Run(args[1..]); break;
             case "tokenizers": TokenizerThroughput.Run(args[1..]); break;
+            case "sparse": SparseBench.Run(args[1..]); break;
             default: BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); break;
         }
     }
