@@ -86,7 +86,7 @@ public abstract class PruningEstimator : IModelEstimator<PruningTransformer>
         return new PruningTransformer(clone, job.Changes.Select(c => c.Change).ToList(), total == 0 ? 0 : (double)zeros / total);
     }
 
-    /// <summary>Computes the pruned weights of <see cref="PruningJob.Targets"/> and installs each with <see cref="PruningJob.Install"/>.</summary>
+    /// <summary>Computes the pruned weights of <see cref="PruningJob.Targets"/> and installs each with PruningJob.Install.</summary>
     protected abstract void Prune(PruningJob job);
 
     /// <summary>Method parameters for the manifest (scope, N:M, damping, ...).</summary>
@@ -143,9 +143,17 @@ public sealed class PruningJob
     /// (N:M packed when <paramref name="m"/> &gt; 0) and records the change with its achieved sparsity.
     /// </summary>
     public void Install(Linear layer, Tensor pruned, double target, int n = 0, int m = 0, IEnumerable<KeyValuePair<string, string>>? extra = null)
+        => Install(layer, pruned, target, pruned.Length, n, m, extra);
+
+    /// <summary>
+    /// As <see cref="Install(Linear, Tensor, double, int, int, IEnumerable{KeyValuePair{string, string}})"/> for a weight that
+    /// may be smaller than the layer's was (heads or neurons removed): the reported sparsity counts the removed weights
+    /// as pruned, out of <paramref name="originalCount"/>.
+    /// </summary>
+    public void Install(Linear layer, Tensor pruned, double target, long originalCount, int n = 0, int m = 0, IEnumerable<KeyValuePair<string, string>>? extra = null)
     {
         layer.Weight = _owner.Store(pruned, n, m);
-        long zeros = 0;
+        long zeros = originalCount - pruned.Length;
         foreach (float v in pruned.ReadOnlySpan) if (v == 0f) zeros++;
         var details = new Dictionary<string, string>
         {
@@ -154,6 +162,6 @@ public sealed class PruningJob
         };
         foreach (var (k, v) in _owner.DetailsFor()) details[k] = v;
         if (extra is not null) foreach (var (k, v) in extra) details[k] = v;
-        Changes.Add((new LayerChange(layer.Name, "prune", _owner.Method) { Sparsity = (double)zeros / pruned.Length, Details = details }, zeros, pruned.Length));
+        Changes.Add((new LayerChange(layer.Name, "prune", _owner.Method) { Sparsity = (double)zeros / originalCount, Details = details }, zeros, originalCount));
     }
 }
