@@ -113,3 +113,24 @@ public class StructureRemovalTests
         Assert.Contains(reason, e.Message);
     }
 }
+
+public class StructureRemovalChainTests
+{
+    [Theory]
+    [InlineData("bert")]
+    [InlineData("gpt2")]
+    public void AStageAfterRemoval_ClonesTheNarrowerModel(string arch)
+    {
+        // Clone rebuilds from config.json, which still implies the original widths: the narrower layers must survive it.
+        using var fx = new ReferenceFixture(arch);
+        var model = ModelLoader.Load(fx.Folder);
+        var ctx = new CompressionContext(1);
+        var removed = ctx.Pruning.Neurons(0.5).Fit(model);
+        var chained = ctx.Pruning.Neurons(0.5).Append(ctx.Pruning.Magnitude(0.5, ModuleGroup.AttentionQkv, PruningScope.Local)).Fit(model);
+        var down = removed.Changes.First().Layer;
+        Assert.Equal(removed.Model.Linears.First(l => l.Name == down).InFeatures, chained.Model.Linears.First(l => l.Name == down).InFeatures);
+        Assert.All(chained.Model.Forward(fx.Input()).Logits.ReadOnlySpan.ToArray(), v => Assert.True(float.IsFinite(v)));
+        var again = removed.Model.Clone();
+        Assert.Equal(removed.Model.Forward(fx.Input()).Logits.ReadOnlySpan.ToArray(), again.Forward(fx.Input()).Logits.ReadOnlySpan.ToArray());
+    }
+}
