@@ -25,6 +25,9 @@ public static class SparseGemm
     /// <summary>Tokens per tile of the many-rows kernel: 8 AVX accumulators of 8 floats.</summary>
     internal const int Tile = 64;
 
+    /// <summary>Nonzeros ahead whose xᵀ rows the AVX-512 tile loop prefetches.</summary>
+    private const int PrefetchDistance = 8;
+
     /// <summary>Rows below which the gather kernel runs (each row then streams the nonzeros once).</summary>
     internal const int GatherRows = 4;
 
@@ -191,6 +194,13 @@ public static class SparseGemm
             int j = start;
             for (; j + 2 <= end; j += 2)
             {
+                if (j + PrefetchDistance + 1 < end)
+                {
+                    // xᵀ rows are picked at random from the L2-resident tile: request two a few steps ahead.
+                    float* f0 = xt + columns[j + PrefetchDistance] * Tile, f1 = xt + columns[j + PrefetchDistance + 1] * Tile;
+                    Sse.Prefetch0(f0); Sse.Prefetch0(f0 + 16); Sse.Prefetch0(f0 + 32); Sse.Prefetch0(f0 + 48);
+                    Sse.Prefetch0(f1); Sse.Prefetch0(f1 + 16); Sse.Prefetch0(f1 + 32); Sse.Prefetch0(f1 + 48);
+                }
                 var v = Vector512.Create(values[j]);
                 var w = Vector512.Create(values[j + 1]);
                 float* p = xt + columns[j] * Tile;
