@@ -19,6 +19,7 @@ public static class Program
             case "train": TrainBench.Run(args[1..]); break;
             case "format": CompressedFormatBench.Run(args[1..]); break;
             case "crows": CrowsBench.Run(args[1..]); break;
+            case "sparse": SparseBench.Run(args[1..]); break;
             default: BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); break;
         }
     }

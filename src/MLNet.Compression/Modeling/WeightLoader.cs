@@ -92,14 +92,30 @@ public sealed class WeightLoader
     /// <summary>A linear layer "{prefix}.weight" [out, in] with an optional or required bias.</summary>
     public Linear Linear(string prefix, LayerRole role, int inFeatures, int outFeatures, bool bias = true)
     {
+        if (ResizedInClone(prefix, bias, outFeatures, inFeatures)) return new Linear(prefix, role, new DenseWeight(Tensor.Zeros(outFeatures, inFeatures)), bias ? new float[outFeatures] : null);
         var w = Get(prefix + ".weight", outFeatures, inFeatures);
         float[]? b = bias ? Vector(prefix + ".bias", outFeatures) : null;
         return new Linear(prefix, role, new DenseWeight(w), b);
     }
 
+    /// <summary>
+    /// LanguageModel.Clone rebuilds a model from its own weights and then puts the original weight objects back into every
+    /// linear layer. A layer whose heads or neurons were removed is narrower than the config implies; its shape is not
+    /// checked there and a placeholder of the config's shape stands in until Clone replaces it.
+    /// </summary>
+    private bool ResizedInClone(string prefix, bool bias, params int[] shape)
+    {
+        if (_source is not ModelTensorSource || Resolve(prefix + ".weight") is not { } key || _source.Shape(key).AsSpan().SequenceEqual(shape)) return false;
+        _used.Add(key);
+        if (bias && Resolve(prefix + ".bias") is { } b) _used.Add(b);
+        return true;
+    }
+
     /// <summary>GPT-2's Conv1D: the checkpoint stores [in, out]; it is transposed once to the nn.Linear layout.</summary>
     public Linear Conv1D(string prefix, LayerRole role, int inFeatures, int outFeatures)
     {
+        if (ResizedInClone(prefix, true, inFeatures, outFeatures))
+            return new Linear(prefix, role, new DenseWeight(Tensor.Zeros(outFeatures, inFeatures)), new float[outFeatures]) { StoredTransposed = true };
         var w = Get(prefix + ".weight", inFeatures, outFeatures);
         var t = Tensor.Zeros(outFeatures, inFeatures);
         var src = w.ReadOnlySpan;

@@ -49,6 +49,19 @@ public sealed record RecipeStage
     public double Number(string key, double defaultValue)
         => Parameters.TryGetValue(key, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : defaultValue;
 
+    /// <summary>Fills the options every pruner shares (sparsity, groups, plan) from this stage.</summary>
+    public T Pruning<T>(T options, ModuleGroup groups) where T : Compression.Pruning.PruningOptions
+    {
+        options.Sparsity = SparsityOrDefault;
+        options.Groups = groups;
+        options.Plan = Plan is null ? null : new Compression.Pruning.SparsityPlan(Plan);
+        return options;
+    }
+
+    /// <summary>The stage's scope, or the method's own default when unset.</summary>
+    public Compression.Pruning.PruningScope ScopeOr(Compression.Pruning.PruningScope defaultScope)
+        => Scope switch { "global" => Compression.Pruning.PruningScope.Global, "local" => Compression.Pruning.PruningScope.Local, _ => defaultScope };
+
     /// <summary>The plan as per-layer bits, for quantize stages.</summary>
     public Compression.Quantization.BitPlan? BitPlan()
         => Plan is null ? null : new Compression.Quantization.BitPlan(Plan.ToDictionary(p => p.Key, p => (int)p.Value));

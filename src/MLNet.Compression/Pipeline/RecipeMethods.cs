@@ -1,4 +1,5 @@
 using MLNet.Compression.Compression;
+using MLNet.Compression.Compression.Pruning;
 using MLNet.Compression.Compression.Quantization;
 
 namespace MLNet.Compression.Pipeline;
@@ -35,17 +36,29 @@ public static class RecipeMethods
     private static readonly List<RecipeMethod> Methods =
     [
         // Seed study 1's pruners: torch.nn.utils.prune (L1Unstructured with global_unstructured, RandomUnstructured, LnStructured).
-        new(Prune, "magnitude", "ctx.Pruning.Magnitude", [.. Sparse, "scope"], false, null),
-        new(Prune, "random", "ctx.Pruning.Random", [.. Sparse, "scope"], false, null),
-        new(Prune, "random-structured", "ctx.Pruning.RandomStructured", Sparse, false, null),
-        new(Prune, "ln-structured", "ctx.Pruning.LnStructured", [.. Sparse, "norm"], false, null),
-        new(Prune, "nm", "ctx.Pruning.NM", ["nm"], false, null),
-        new(Prune, "heads", "ctx.Pruning.Heads", Sparse, false, null),
-        new(Prune, "neurons", "ctx.Pruning.Neurons", Sparse, false, null),
+        new(Prune, "magnitude", "ctx.Pruning.Magnitude", [.. Sparse, "scope"], false,
+            (ctx, s, g) => ctx.Pruning.Magnitude(s.Pruning(new MagnitudePruningEstimator.Options { Scope = s.ScopeOr(PruningScope.Global) }, g))),
+        new(Prune, "random", "ctx.Pruning.Random", [.. Sparse, "scope"], false,
+            (ctx, s, g) => ctx.Pruning.Random(s.Pruning(new RandomPruningEstimator.Options { Scope = s.ScopeOr(PruningScope.Local) }, g))),
+        new(Prune, "random-structured", "ctx.Pruning.RandomStructured", Sparse, false,
+            (ctx, s, g) => ctx.Pruning.Structured(s.Pruning(new StructuredPruningEstimator.Options { ByNorm = false }, g))),
+        new(Prune, "ln-structured", "ctx.Pruning.LnStructured", [.. Sparse, "norm"], false,
+            (ctx, s, g) => ctx.Pruning.Structured(s.Pruning(new StructuredPruningEstimator.Options { ByNorm = true, NormOrder = s.Number("norm", 2) }, g))),
+        new(Prune, "nm", "ctx.Pruning.NM", ["nm"], false,
+            (ctx, s, g) => ctx.Pruning.NM(new NMPruningEstimator.Options { N = s.NMOrDefault.N, M = s.NMOrDefault.M, Groups = g })),
+        new(Prune, "heads", "ctx.Pruning.Heads", Sparse, false, (ctx, s, g) => ctx.Pruning.Heads(s.Pruning(new HeadPruningEstimator.Options(), g))),
+        new(Prune, "neurons", "ctx.Pruning.Neurons", Sparse, false, (ctx, s, g) => ctx.Pruning.Neurons(s.Pruning(new NeuronPruningEstimator.Options(), g))),
         // Sun et al. 2023 (Wanda), Frantar & Alistarh 2023 (SparseGPT), Yin et al. 2023 (OWL): calibration-based.
-        new(Prune, "wanda", "ctx.Pruning.Wanda", [.. Sparse, "nm"], true, null),
-        new(Prune, "sparsegpt", "ctx.Pruning.SparseGpt", [.. Sparse, "nm", "block_size", "damping"], true, null),
-        new(Prune, "owl", "ctx.Pruning.Owl", ["sparsity", "lambda", "outlier_threshold"], true, null),
+        new(Prune, "wanda", "ctx.Pruning.Wanda", [.. Sparse, "nm"], true,
+            (ctx, s, g) => ctx.Pruning.Wanda(s.Pruning(new WandaPruningEstimator.Options { N = s.NM is null ? 0 : s.NMOrDefault.N, M = s.NM is null ? 0 : s.NMOrDefault.M }, g))),
+        new(Prune, "sparsegpt", "ctx.Pruning.SparseGpt", [.. Sparse, "nm", "block_size", "damping"], true,
+            (ctx, s, g) => ctx.Pruning.SparseGpt(s.Pruning(new SparseGptPruningEstimator.Options
+            {
+                BlockSize = (int)s.Number("block_size", 128), Damping = s.Number("damping", 0.01),
+                N = s.NM is null ? 0 : s.NMOrDefault.N, M = s.NM is null ? 0 : s.NMOrDefault.M,
+            }, g))),
+        new(Prune, "owl", "ctx.Pruning.Owl", ["sparsity", "lambda", "outlier_threshold"], true,
+            (ctx, s, g) => ctx.Pruning.Owl(s.Pruning(new OwlPruningEstimator.Options { Lambda = s.Number("lambda", 0.08), OutlierThreshold = s.Number("outlier_threshold", 5) }, g))),
         // PyTorch's quantize_dynamic (seed studies 1 and 2), half-precision storage, weight-only RTN and GPTQ (Frantar et al. 2022).
         new(Quantize, "dynamic-int8", "ctx.Quantization.DynamicInt8", ["per_channel"], false,
             (ctx, s, g) => ctx.Quantization.DynamicInt8(new DynamicInt8Estimator.Options { Groups = g, PerChannel = s.Flag("per_channel", false) })),

@@ -47,5 +47,7 @@ internal static class KnownForms
         ("f16", Compression.Quantization.HalfWeight.Reader(Compression.Quantization.HalfKind.Float16)),
         ("bf16", Compression.Quantization.HalfWeight.Reader(Compression.Quantization.HalfKind.BFloat16)),
         (Compression.Quantization.KBitWeight.FormatName, Compression.Quantization.KBitWeight.Read),
+        (Compression.Pruning.CsrWeight.FormatName, Compression.Pruning.CsrWeight.Read),
+        (Compression.Pruning.NMWeight.FormatName, Compression.Pruning.NMWeight.Read),
     ];
 }

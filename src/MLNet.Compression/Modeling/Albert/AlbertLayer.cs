@@ -52,7 +52,8 @@ internal sealed class AlbertLayer
         var v = Value.Forward(x); // [batch, seq, hidden]
         float scale = 1f / MathF.Sqrt(_cfg.HeadDim);
         Tensor? bias = Distance is null ? null : RelativeScores(q, k); // [batch, heads, seq, seq]
-        var ctx = AttentionKernel.Compute(q, k, v, _cfg.Heads, _cfg.Heads, _cfg.HeadDim, scale, new AttentionMask(mask, false), bias); // [batch, seq, hidden]
+        int heads = q.Dim(-1) / _cfg.HeadDim; // from the weight: head pruning removes heads for real
+        var ctx = AttentionKernel.Compute(q, k, v, heads, heads, _cfg.HeadDim, scale, new AttentionMask(mask, false), bias); // [batch, seq, hidden]
         var attn = AttentionOutput.Forward(ctx); // [batch, seq, hidden]
         TensorOps.AddInPlace(attn, x);
         attn = AttentionNorm.Forward(attn);      // [batch, seq, hidden]
@@ -71,7 +72,7 @@ internal sealed class AlbertLayer
     /// </summary>
     private Tensor RelativeScores(Tensor q, Tensor k)
     {
-        int batch = q.Dim(0), seq = q.Dim(1), heads = _cfg.Heads, d = _cfg.HeadDim, maxPos = _cfg.MaxPositions;
+        int batch = q.Dim(0), seq = q.Dim(1), heads = q.Dim(-1) / _cfg.HeadDim, d = _cfg.HeadDim, maxPos = _cfg.MaxPositions;
         var scores = Tensor.Zeros(batch, heads, seq, seq);
         var qs = q.ReadOnlySpan;
         var ks = k.ReadOnlySpan;

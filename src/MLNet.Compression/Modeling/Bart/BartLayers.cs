@@ -8,13 +8,11 @@ namespace MLNet.Compression.Modeling.Bart;
 /// </summary>
 internal sealed class BartAttention
 {
-    private readonly int _heads;
     private readonly int _headDim;
 
     /// <param name="p">key prefix, e.g. "model.decoder.layers.0.encoder_attn"</param>
     public BartAttention(WeightLoader w, string p, int d, int heads, int headDim)
     {
-        _heads = heads;
         _headDim = headDim;
         Q = w.Linear($"{p}.q_proj", LayerRole.AttentionQuery, d, d);
         K = w.Linear($"{p}.k_proj", LayerRole.AttentionKey, d, d);
@@ -36,7 +34,8 @@ internal sealed class BartAttention
         TensorOps.Scale(q, (float)Math.Pow(_headDim, -0.5));
         var k = K.Forward(kv); // [batch, tk, d]
         var v = V.Forward(kv); // [batch, tk, d]
-        var ctx = AttentionKernel.Compute(q, k, v, _heads, _heads, _headDim, 1f, mask);
+        int heads = q.Dim(-1) / _headDim; // from the weight: head pruning removes heads for real
+        var ctx = AttentionKernel.Compute(q, k, v, heads, heads, _headDim, 1f, mask);
         return Out.Forward(ctx);
     }
 }

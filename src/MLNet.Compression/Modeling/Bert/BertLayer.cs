@@ -51,7 +51,8 @@ internal sealed class BertLayer
         var v = Value.Forward(x);
         float scale = 1f / MathF.Sqrt(_cfg.HeadDim);
         Tensor? bias = _distance is null ? null : RelativeBias(q, k, scale);
-        var ctx = AttentionKernel.Compute(q, k, v, _cfg.Heads, _cfg.Heads, _cfg.HeadDim, scale, new AttentionMask(mask, false), bias);
+        int heads = Query.OutFeatures / _cfg.HeadDim; // from the weight: head pruning removes heads for real
+        var ctx = AttentionKernel.Compute(q, k, v, heads, heads, _cfg.HeadDim, scale, new AttentionMask(mask, false), bias);
         var attn = AttentionOutput.Forward(ctx);
         TensorOps.AddInPlace(attn, x);
         var h1 = AttentionNorm.Forward(attn);
@@ -68,7 +69,7 @@ internal sealed class BertLayer
     /// </summary>
     private Tensor RelativeBias(Tensor q, Tensor k, float scale)
     {
-        int batch = q.Dim(0), seq = q.Dim(1), heads = _cfg.Heads, d = _cfg.HeadDim, maxPos = _cfg.MaxPositions;
+        int batch = q.Dim(0), seq = q.Dim(1), heads = q.Dim(-1) / _cfg.HeadDim, d = _cfg.HeadDim, maxPos = _cfg.MaxPositions;
         var bias = Tensor.Zeros(batch, heads, seq, seq);
         var qs = q.ReadOnlySpan;
         var ks = k.ReadOnlySpan;

@@ -44,7 +44,8 @@ internal sealed class DistilBertLayer
         var v = Value.Forward(x);  // [batch, seq, dim]
         // HF divides q by √headDim before q·kᵀ and fills padded keys with finfo.min; the kernel does the same in one step.
         float scale = 1f / MathF.Sqrt(_cfg.HeadDim);
-        var ctx = AttentionKernel.Compute(q, k, v, _cfg.Heads, _cfg.Heads, _cfg.HeadDim, scale, new AttentionMask(mask, false)); // [batch, seq, dim]
+        int heads = q.Dim(-1) / _cfg.HeadDim; // from the weight: head pruning removes heads for real
+        var ctx = AttentionKernel.Compute(q, k, v, heads, heads, _cfg.HeadDim, scale, new AttentionMask(mask, false)); // [batch, seq, dim]
         var sa = AttentionOutput.Forward(ctx); // [batch, seq, dim]
         TensorOps.AddInPlace(sa, x);
         sa = AttentionNorm.Forward(sa);        // [batch, seq, dim]

@@ -46,10 +46,12 @@ internal sealed class LlamaDecoderLayer
         var q = Query.Forward(normed);               // [batch, seq, heads·headDim]
         var k = Key.Forward(normed);                 // [batch, seq, kvHeads·headDim]
         var v = Value.Forward(normed);               // [batch, seq, kvHeads·headDim]
-        rotary.Apply(q.Span, batch, seq, _cfg.Heads, d, positions);
-        rotary.Apply(k.Span, batch, seq, _cfg.KvHeads, d, positions);
+        // Head counts from the weights: head pruning removes heads for real.
+        int heads = q.Dim(-1) / d, kvHeads = k.Dim(-1) / d;
+        rotary.Apply(q.Span, batch, seq, heads, d, positions);
+        rotary.Apply(k.Span, batch, seq, kvHeads, d, positions);
         // LlamaAttention: softmax(q·kᵀ / √headDim + causal/padding mask)·v, k/v heads repeated for each query group.
-        var ctx = AttentionKernel.Compute(q, k, v, _cfg.Heads, _cfg.KvHeads, d, 1f / MathF.Sqrt(d),
+        var ctx = AttentionKernel.Compute(q, k, v, heads, kvHeads, d, 1f / MathF.Sqrt(d),
             new AttentionMask(keyMask, Causal: true));  // [batch, seq, heads·headDim]
         var h1 = Output.Forward(ctx);                // [batch, seq, hidden]
         TensorOps.AddInPlace(h1, x);

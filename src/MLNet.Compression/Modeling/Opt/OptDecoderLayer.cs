@@ -38,7 +38,8 @@ internal sealed class OptAttention
         var k = KProj.Forward(x); // [batch, seq, hidden]
         var v = VProj.Forward(x); // [batch, seq, hidden]
         if (cache is not null) (k, v) = cache.Update(_layerIdx, k, v); // [batch, past + seq, hidden] each
-        var ctx = AttentionKernel.Compute(q, k, v, _cfg.Heads, _cfg.Heads, _cfg.HeadDim, 1f,
+        int heads = q.Dim(-1) / _cfg.HeadDim; // from the weight: head pruning removes heads for real
+        var ctx = AttentionKernel.Compute(q, k, v, heads, heads, _cfg.HeadDim, 1f,
             new AttentionMask(keyMask, Causal: true, PastLength: past)); // [batch, seq, hidden]
         return OutProj.Forward(ctx);
     }
