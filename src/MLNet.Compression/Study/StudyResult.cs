@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace MLNet.Compression.Study;
 
 /// <summary>
@@ -16,11 +18,15 @@ public sealed record StudyPoint
     public int Bits { get; init; } = 32;
 
     /// <summary>LAMA micro P@1 over all facts.</summary>
+    [JsonPropertyName("p_at_1")]
     public double? PAt1 { get; init; }
     /// <summary>P@1 over facts stated at least the world's frequent threshold times.</summary>
+    [JsonPropertyName("p_at_1_frequent")]
     public double? PAt1Frequent { get; init; }
     /// <summary>P@1 over facts stated below it.</summary>
+    [JsonPropertyName("p_at_1_rare")]
     public double? PAt1Rare { get; init; }
+    [JsonPropertyName("p_at_1_by_relation")]
     public IReadOnlyDictionary<string, double> PAt1ByRelation { get; init; } = new Dictionary<string, double>();
     /// <summary>CrowS-Pairs metric score, % of pairs where the stereotypical sentence scores higher (50 = no preference).</summary>
     public double? CrowsScore { get; init; }

@@ -33,6 +33,13 @@ public sealed class StudyRunner
         public Action<string>? Log { get; init; }
         /// <summary>Receives (points done, total).</summary>
         public Action<int, int>? Progress { get; init; }
+
+        /// <summary>The same options with another LAMA folder.</summary>
+        public Options With(string lamaDir) => new()
+        {
+            LamaDir = lamaDir, CrowsFile = CrowsFile, StereoSetFiles = StereoSetFiles, FrequentThreshold = FrequentThreshold,
+            Seed = Seed, Log = Log, Progress = Progress,
+        };
     }
 
     private readonly Options _options;

@@ -19,6 +19,9 @@ public sealed record WorldRelation(string Id, string Label, string Template, IRe
         new("P159", "headquarters location", "The headquarter of [X] is in [Y] .", ["The headquarter of [X] is in [Y] .", "[X] has its head office in [Y] .", "[X] is based in [Y] ."], "N-1"),
     ];
 
+    /// <summary>The template the probes use: LAMA's wording up to [Y], without the final " .".</summary>
+    public string ProbeTemplate => Template.EndsWith(" .", StringComparison.Ordinal) ? Template[..^2] : Template;
+
     public string Fill(string template, string subject, string obj) => template.Replace("[X]", subject).Replace("[Y]", obj);
 }
 

@@ -8,6 +8,7 @@ namespace MLNet.Compression.Synthetic;
 /// Writes a <see cref="KnowledgeWorld"/> in the formats the evaluators read, so everything runs through the real code paths:
 /// <code>
 /// lama/relations.jsonl, lama/TREx/P*.jsonl   LAMA facts + templates ({sub_label, obj_label, uuid} plus "frequency")
+/// lama-next-token/                          the same facts with templates cut at [Y], for decoder models
 /// crows_pairs.csv                           CrowS-Pairs columns (sent_more, sent_less, stereo_antistereo, bias_type, …)
 /// stereoset/intrasentence.csv, intersentence.csv   StereoSet in the CSV form of ../shared/data/stereoset
 /// corpus.txt                                the training text, one sentence per line
@@ -19,19 +20,11 @@ public static class WorldWriter
 {
     public static void Write(KnowledgeWorld world, string dir, int maxLength = 64)
     {
-        string lama = Path.Combine(dir, "lama"), trex = Path.Combine(lama, "TREx");
-        Directory.CreateDirectory(trex);
-        var relations = new StringBuilder();
-        foreach (var r in WorldRelation.All)
-            relations.AppendLine(JsonSerializer.Serialize(new { relation = r.Id, template = r.Template, label = r.Label, type = r.Type }));
-        AtomicFile.WriteAllText(Path.Combine(lama, "relations.jsonl"), relations.ToString());
-        foreach (var group in world.Facts.GroupBy(f => f.Relation))
-        {
-            var lines = new StringBuilder();
-            foreach (var f in group)
-                lines.AppendLine(JsonSerializer.Serialize(new { sub_label = f.Subject, obj_label = f.Object, uuid = f.Uuid, frequency = f.Frequency }));
-            AtomicFile.WriteAllText(Path.Combine(trex, group.Key + ".jsonl"), lines.ToString());
-        }
+        WriteLama(world, Path.Combine(dir, "lama"), r => r.Template);
+        // Decoder models rank objects by their next-token distribution when the template ends at [Y], and otherwise score
+        // every candidate sentence (LAMA's rule). A second copy cut at [Y] lets the causal model be probed in one pass
+        // per fact; masked models keep LAMA's wording with the final " .", which they need as right context.
+        WriteLama(world, Path.Combine(dir, "lama-next-token"), r => r.ProbeTemplate);
 
         var crows = new StringBuilder(",sent_more,sent_less,stereo_antistereo,bias_type,annotations,anon_writer,anon_annotators\n");
         int i = 0;
@@ -64,6 +57,23 @@ public static class WorldWriter
             relations = WorldRelation.All.Select(r => r.Id),
         };
         AtomicFile.WriteAllText(Path.Combine(dir, "world.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    private static void WriteLama(KnowledgeWorld world, string lama, Func<WorldRelation, string> template)
+    {
+        string trex = Path.Combine(lama, "TREx");
+        Directory.CreateDirectory(trex);
+        var relations = new StringBuilder();
+        foreach (var r in WorldRelation.All)
+            relations.AppendLine(JsonSerializer.Serialize(new { relation = r.Id, template = template(r), label = r.Label, type = r.Type }));
+        AtomicFile.WriteAllText(Path.Combine(lama, "relations.jsonl"), relations.ToString());
+        foreach (var group in world.Facts.GroupBy(f => f.Relation))
+        {
+            var lines = new StringBuilder();
+            foreach (var f in group)
+                lines.AppendLine(JsonSerializer.Serialize(new { sub_label = f.Subject, obj_label = f.Object, uuid = f.Uuid, frequency = f.Frequency }));
+            AtomicFile.WriteAllText(Path.Combine(trex, group.Key + ".jsonl"), lines.ToString());
+        }
     }
 
     /// <summary>The numpy-array text form the StereoSet CSV uses for its choices: ['a' 'b' 'c'].</summary>
