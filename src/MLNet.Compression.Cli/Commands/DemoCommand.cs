@@ -18,15 +18,16 @@ public static class DemoCommand
     {
         var output = new Option<string>("--output", "-o") { Description = "Folder for the world, the models and the report.", DefaultValueFactory = _ => "mlnet-demo" };
         var quick = new Option<bool>("--quick") { Description = "A small world, short training and a reduced grid (about a minute; what CI runs)." };
-        var cmd = new Command("demo", "Build a synthetic world, train two small models on it, and study what compression costs them.") { output, quick };
-        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(output)!, r.GetValue(quick))));
+        var skew = new Option<double>("--bias-skew") { Description = "Strength of the planted bias, 0 (none) to 1 (total).", DefaultValueFactory = _ => 0.8 };
+        var cmd = new Command("demo", "Build a synthetic world, train two small models on it, and study what compression costs them.") { output, quick, skew };
+        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(output)!, r.GetValue(quick), r.GetValue(skew))));
         return cmd;
     }
 
-    private static int Run(string outDir, bool quick)
+    private static int Run(string outDir, bool quick, double skew)
     {
         var clock = Stopwatch.StartNew();
-        var worldOptions = quick ? WorldOptions.Small(1) : new WorldOptions { People = 150 };
+        var worldOptions = (quick ? WorldOptions.Small(1) : new WorldOptions { People = 150 }) with { BiasSkew = skew };
         var mlm = quick ? new WorldModelTrainer.Options { Hidden = 64, Layers = 2, Steps = 400 } : new WorldModelTrainer.Options { Steps = 6000 };
         var clm = quick ? new WorldModelTrainer.Options { Hidden = 64, Layers = 2, Steps = 300, LearningRate = 3e-3 } : new WorldModelTrainer.Options { Steps = 3000, LearningRate = 5e-3 };
         double[] sparsities = quick ? [0.5] : [0.1, 0.3, 0.5, 0.7, 0.9];
