@@ -72,6 +72,17 @@ public sealed class WeightLoader
         throw new CheckpointException(_source.Location, key, $"missing weight, and its tied twin '{twin}' is missing too (expected shape [{string.Join(", ", shape)}]).");
     }
 
+    /// <summary>
+    /// An LM head that tie_word_embeddings may share with the input embeddings: tied, the embedding tensor itself is the head
+    /// (tie_weights() makes them one parameter, so a stored copy is not read again); untied, the head's own key is required.
+    /// </summary>
+    public Tensor LmHead(string key, Tensor embeddings, bool tied, params int[] shape)
+    {
+        if (!tied) return Get(key, shape);
+        if (Resolve(key) is { } k) _used.Add(k);
+        return embeddings;
+    }
+
     /// <summary>An optional weight; a random source does not invent optional weights.</summary>
     public Tensor? TryGet(string key, params int[] shape) => Resolve(key) is { } k ? Read(k, key, shape) : null;
 

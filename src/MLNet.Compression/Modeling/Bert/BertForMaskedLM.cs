@@ -52,10 +52,7 @@ public sealed class BertForMaskedLM : LanguageModel
         _transformNorm = Register(w.LayerNorm(roberta ? "lm_head.layer_norm" : $"{head}.LayerNorm", h, _cfg.LayerNormEps));
         string decoder = roberta ? "lm_head.decoder" : "cls.predictions.decoder";
         string biasKey = roberta ? "lm_head.bias" : "cls.predictions.bias";
-        var decoderWeight = _cfg.TieWordEmbeddings
-            ? w.GetTied($"{decoder}.weight", $"{e}.word_embeddings.weight", _cfg.VocabSize, h)
-            : w.Get($"{decoder}.weight", _cfg.VocabSize, h);
-        if (_cfg.TieWordEmbeddings) decoderWeight = _wordEmbeddings;
+        var decoderWeight = w.LmHead($"{decoder}.weight", _wordEmbeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, h);
         var bias = w.TryVector($"{decoder}.bias", _cfg.VocabSize) ?? w.Vector(biasKey, _cfg.VocabSize);
         _decoder = Register(new Linear(decoder, LayerRole.Head, new DenseWeight(decoderWeight), bias));
     }

@@ -31,10 +31,7 @@ public sealed class GptNeoXForCausalLM : LanguageModel
             foreach (var m in _layers[i].Modules()) Register(m);
         }
         _finalNorm = Register(w.LayerNorm("gpt_neox.final_layer_norm", h, _cfg.LayerNormEps));
-        var headWeight = _cfg.TieWordEmbeddings
-            ? w.GetTied("embed_out.weight", "gpt_neox.embed_in.weight", _cfg.VocabSize, h)
-            : w.Get("embed_out.weight", _cfg.VocabSize, h);
-        if (_cfg.TieWordEmbeddings) headWeight = _embeddings;
+        var headWeight = w.LmHead("embed_out.weight", _embeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, h);
         _head = Register(new Linear("embed_out", LayerRole.Head, new DenseWeight(headWeight), null));
         _rotary = new RotaryFactory(_cfg.RotaryDim, _cfg.RotaryEmbBase, _cfg.MaxPositions, _cfg.RopeScaling);
     }

@@ -32,10 +32,7 @@ public sealed class LlamaForCausalLM : LanguageModel
         }
         _norm = Register(new RmsNorm("model.norm", w.Vector("model.norm.weight", h), _cfg.RmsNormEps));
         // tie_weights() makes lm_head share embed_tokens; HF drops the head key when saving a tied model.
-        var headWeight = _cfg.TieWordEmbeddings
-            ? w.GetTied("lm_head.weight", "model.embed_tokens.weight", _cfg.VocabSize, h)
-            : w.Get("lm_head.weight", _cfg.VocabSize, h);
-        if (_cfg.TieWordEmbeddings) headWeight = _embeddings;
+        var headWeight = w.LmHead("lm_head.weight", _embeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, h);
         _head = Register(new Linear("lm_head", LayerRole.Head, new DenseWeight(headWeight), null));
         _rotary = new RotaryFactory(_cfg.HeadDim, _cfg.RopeTheta, _cfg.MaxPositions, _cfg.RopeScaling);
     }
