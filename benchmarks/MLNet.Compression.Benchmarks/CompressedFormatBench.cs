@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
+using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
 
 namespace MLNet.Compression.Benchmarks;
@@ -25,7 +26,7 @@ public static class CompressedFormatBench
             var source = ModelLoader.Load(hf);
             var clone = source.Clone();
             var changes = new List<LayerChange>();
-            foreach (var l in Compression.ModuleGroup.Ffn.Select(clone))
+            foreach (var l in Pipeline.ModuleGroup.Ffn.Select(clone))
             {
                 var w = l.Weight.ToDense().Clone();
                 for (int i = 0; i < w.Length; i += 2) w.Span[i] = 0;

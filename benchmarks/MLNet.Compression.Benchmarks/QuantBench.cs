@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using MLNet.Compression.Compression.Quantization;
+using MLNet.Compression.Quantization;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Pipeline;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using MLNet.Compression.Compression.Pruning;
+using MLNet.Compression.Pruning;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Tensors;
 

@@ -1,10 +1,12 @@
 // Compress a model the ML.NET way and compare what it costs in knowledge.
 // Usage: dotnet run --project samples/CompressAndCompare -- MODEL_DIR LAMA_DIR [OUT_DIR]
 // e.g.   dotnet run --project samples/CompressAndCompare -- mlnet-demo/models/masked-lm mlnet-demo/world/lama
-using MLNet.Compression.Compression;
 using MLNet.Compression.Evaluation.Knowledge;
 using MLNet.Compression.Modeling;
+using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
+using MLNet.Compression.Pruning;
+using MLNet.Compression.Quantization;
 using MLNet.Compression.Tokenization;
 
 if (args.Length < 2)

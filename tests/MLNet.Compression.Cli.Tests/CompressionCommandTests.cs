@@ -1,7 +1,7 @@
 using System.Text.Json;
-using MLNet.Compression.Compression;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
+using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
 
 namespace MLNet.Compression.Cli.Tests;

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
+using MLNet.Compression.Recipes;
 using Spectre.Console;
 
 namespace MLNet.Compression.Cli.Commands;

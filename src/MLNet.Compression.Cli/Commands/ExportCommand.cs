@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
+using MLNet.Compression.Persistence;
 
 namespace MLNet.Compression.Cli.Commands;
 

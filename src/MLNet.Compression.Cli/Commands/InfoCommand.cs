@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MLNet.Compression.Modeling;
+using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
 using Spectre.Console;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MLNet.Compression.Pipeline;
+using MLNet.Compression.Recipes;
 
 namespace MLNet.Compression.Cli.Commands;
 

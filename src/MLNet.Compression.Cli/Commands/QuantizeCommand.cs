@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MLNet.Compression.Pipeline;
+using MLNet.Compression.Recipes;
 
 namespace MLNet.Compression.Cli.Commands;
 

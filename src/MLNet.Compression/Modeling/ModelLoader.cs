@@ -1,4 +1,5 @@
 using MLNet.Compression.IO;
+using MLNet.Compression.Modeling.Llama;
 
 namespace MLNet.Compression.Modeling;
 
@@ -18,6 +19,7 @@ public interface IModelFamily
 public static class ModelLoader
 {
     private static readonly Dictionary<string, IModelFamily> Families = new(StringComparer.Ordinal);
+    private static readonly List<IModelFolderReader> FolderReaders = new();
 
     static ModelLoader()
     {
@@ -29,6 +31,12 @@ public static class ModelLoader
         foreach (var t in family.ModelTypes) Families[t] = family;
     }
 
+    /// <summary>Adds a kind of folder that <see cref="Load"/> tries before reading config.json (first registered, first tried).</summary>
+    public static void RegisterFolderReader(IModelFolderReader reader)
+    {
+        lock (FolderReaders) FolderReaders.Add(reader);
+    }
+
     public static IReadOnlyCollection<string> SupportedModelTypes => Families.Keys;
 
     /// <summary>Loads the model in <paramref name="path"/> (a folder, a compressed model folder with manifest.json, or a llama2.c .bin file or a folder holding one).</summary>
@@ -36,7 +44,10 @@ public static class ModelLoader
     {
         if (File.Exists(path) && Llama2CCheckpoint.LooksLikeOne(path)) return Llama2CCheckpoint.Load(path);
         if (!Directory.Exists(path)) throw new CheckpointException(path, null, "no such model folder.");
-        if (Pipeline.CompressedModel.IsCompressedFolder(path)) return Pipeline.CompressedModel.Load(path);
+        IModelFolderReader[] readers;
+        lock (FolderReaders) readers = FolderReaders.ToArray();
+        foreach (var reader in readers)
+            if (reader.CanRead(path)) return reader.Read(path);
         string configPath = Path.Combine(path, "config.json");
         if (!File.Exists(configPath) && Llama2CCheckpoint.FindIn(path) is { } bin) return Llama2CCheckpoint.Load(bin);
         var config = ConfigJson.Load(configPath);

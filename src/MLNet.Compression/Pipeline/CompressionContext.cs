@@ -28,19 +28,3 @@ public sealed class CompressionContext
     /// <summary>A random source for one estimator: repeatable when the context has a seed.</summary>
     public Random CreateRandom() => Seed is int s ? new Random(s) : new Random();
 }
-
-/// <summary>Pruning estimators (magnitude, random, structured, N:M, Wanda, SparseGPT, OWL). Methods live in partial files per method.</summary>
-public sealed partial class PruningCatalog
-{
-    internal PruningCatalog(CompressionContext context) => Context = context;
-
-    public CompressionContext Context { get; }
-}
-
-/// <summary>Quantization estimators (dynamic int8, fp16/bf16, weight-only RTN, GPTQ). Methods live in partial files per method.</summary>
-public sealed partial class QuantizationCatalog
-{
-    internal QuantizationCatalog(CompressionContext context) => Context = context;
-
-    public CompressionContext Context { get; }
-}

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using MLNet.Compression.Pipeline;
+using MLNet.Compression.Recipes;
 
 namespace MLNet.Compression.Study;
 

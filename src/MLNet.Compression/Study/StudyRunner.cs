@@ -5,6 +5,7 @@ using MLNet.Compression.Evaluation.Knowledge;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Pipeline;
+using MLNet.Compression.Recipes;
 using MLNet.Compression.Tokenization;
 
 namespace MLNet.Compression.Study;
@@ -85,7 +86,7 @@ public sealed class StudyRunner
         foreach (var stage in spec.Stages)
         {
             var method = RecipeMethods.Find(stage.Stage, stage.Method);
-            var estimator = RecipeMethods.FactoryOf(method)(ctx, stage, Compression.ModuleGroup.Parse(stage.Groups));
+            var estimator = RecipeMethods.FactoryOf(method)(ctx, stage, Pipeline.ModuleGroup.Parse(stage.Groups));
             chain = chain is null ? estimator : chain.Append(estimator);
         }
         return chain!.Fit(dense).Model;

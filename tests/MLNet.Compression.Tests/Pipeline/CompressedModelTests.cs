@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
-using MLNet.Compression.Compression;
+using System.Text;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
+using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
 using MLNet.Compression.Tensors;
 using MLNet.Compression.Tests.Modeling;

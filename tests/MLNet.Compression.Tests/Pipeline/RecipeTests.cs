@@ -1,6 +1,7 @@
-using MLNet.Compression.Compression;
 using MLNet.Compression.Modeling;
+using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
+using MLNet.Compression.Recipes;
 using MLNet.Compression.Tokenization;
 
 namespace MLNet.Compression.Tests.Pipeline;

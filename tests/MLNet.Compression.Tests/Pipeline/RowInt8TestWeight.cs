@@ -1,5 +1,6 @@
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
+using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
 using MLNet.Compression.Tensors;
 

@@ -1,8 +1,7 @@
-using MLNet.Compression.Compression;
-using MLNet.Compression.Compression.Pruning;
+using MLNet.Compression.Pipeline;
+using MLNet.Compression.Pruning;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
-using MLNet.Compression.Pipeline;
 using MLNet.Compression.Tests.Modeling;
 
 namespace MLNet.Compression.Tests.Compression.Pruning;

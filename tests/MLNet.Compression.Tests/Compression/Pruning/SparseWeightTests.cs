@@ -1,7 +1,8 @@
-using MLNet.Compression.Compression.Pruning;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
+using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
+using MLNet.Compression.Pruning;
 using MLNet.Compression.Tensors;
 
 namespace MLNet.Compression.Tests.Compression.Pruning;

@@ -1,7 +1,6 @@
-using MLNet.Compression.Compression;
-using MLNet.Compression.Compression.Pruning;
-using MLNet.Compression.Modeling;
 using MLNet.Compression.Pipeline;
+using MLNet.Compression.Pruning;
+using MLNet.Compression.Modeling;
 using MLNet.Compression.Tensors;
 using MLNet.Compression.Tests.Modeling;
 

@@ -1,4 +1,4 @@
-using MLNet.Compression.Compression.Pruning;
+using MLNet.Compression.Pruning;
 using MLNet.Compression.IO;
 
 namespace MLNet.Compression.Tests.Compression.Pruning;

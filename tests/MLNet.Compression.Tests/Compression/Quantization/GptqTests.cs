@@ -1,4 +1,4 @@
-using MLNet.Compression.Compression.Quantization;
+using MLNet.Compression.Quantization;
 using MLNet.Compression.Tensors;
 
 namespace MLNet.Compression.Tests.Compression.Quantization;

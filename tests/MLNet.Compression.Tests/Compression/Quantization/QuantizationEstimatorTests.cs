@@ -1,8 +1,7 @@
-using MLNet.Compression.Compression;
-using MLNet.Compression.Compression.Quantization;
+using MLNet.Compression.Pipeline;
+using MLNet.Compression.Quantization;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
-using MLNet.Compression.Pipeline;
 
 namespace MLNet.Compression.Tests.Compression.Quantization;
 

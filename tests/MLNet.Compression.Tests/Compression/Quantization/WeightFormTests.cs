@@ -1,7 +1,8 @@
-using MLNet.Compression.Compression.Quantization;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
+using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
+using MLNet.Compression.Quantization;
 using MLNet.Compression.Tensors;
 
 namespace MLNet.Compression.Tests.Compression.Quantization;

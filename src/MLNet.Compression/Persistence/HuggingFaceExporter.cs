@@ -1,0 +1,39 @@
+using System.Text.Json.Nodes;
+using System.Text.Json;
+using MLNet.Compression.IO;
+using MLNet.Compression.Modeling;
+
+namespace MLNet.Compression.Persistence;
+
+/// <summary>
+/// Writes a model as a plain Hugging Face folder: config.json and model.safetensors in float32 under the original key names,
+/// with tied aliases dropped as save_pretrained drops them. Compressed weights are written as their dense equivalent
+/// (masked or dequantized), so any Hugging Face tool can load the result.
+/// </summary>
+public static class HuggingFaceExporter
+{
+    /// <summary>The tokenizer files a model folder may hold (Hugging Face and llama2.c); exports and compressed folders copy them.</summary>
+    public static IReadOnlyList<string> TokenizerFileNames { get; } = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
+        "vocab.json", "merges.txt", "spiece.model", "tokenizer.model", "added_tokens.json", "tok512.bin", "tokenizer.bin"];
+
+    public static void Save(LanguageModel model, string folder, string? tokenizerSource = null)
+    {
+        Directory.CreateDirectory(folder);
+        var writer = new SafeTensorsWriter().AddMetadata("format", "pt");
+        var source = new ModelTensorSource(model);
+        foreach (var key in source.Keys) writer.Add(key, source.ReadFloat32(key), source.Shape(key));
+        writer.Save(Path.Combine(folder, "model.safetensors"));
+
+        var config = model.Config is null ? new JsonObject { ["model_type"] = model.ModelType } : JsonNode.Parse(model.Config.Root.GetRawText())!.AsObject();
+        AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
+        if (tokenizerSource is not null && Directory.Exists(tokenizerSource))
+        {
+            foreach (var n in TokenizerFileNames)
+            {
+                string src = Path.Combine(tokenizerSource, n);
+                if (File.Exists(src)) File.Copy(src, Path.Combine(folder, n), overwrite: true);
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+using MLNet.Compression.Modeling;
+using MLNet.Compression.Persistence;
+using MLNet.Compression.Pipeline;
+using MLNet.Compression.Tokenization;
+
+namespace MLNet.Compression.Recipes;
+
+/// <summary>What running a recipe produced: the fitted chain, the manifest written, and the source model's size.</summary>
+public sealed record RecipeResult(ModelTransformer Fitted, CompressedModelManifest Manifest, long SourceBytes);

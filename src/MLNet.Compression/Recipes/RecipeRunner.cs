@@ -1,0 +1,58 @@
+using MLNet.Compression.Modeling;
+using MLNet.Compression.Persistence;
+using MLNet.Compression.Pipeline;
+using MLNet.Compression.Tokenization;
+
+namespace MLNet.Compression.Recipes;
+
+/// <summary>
+/// Runs a recipe end to end, as the `prune`, `quantize` and `compress` commands do: validate everything that can be
+/// checked before the model is loaded, load it, check plans and groups against its layers, read calibration text,
+/// fit the chain, and save the compressed folder with the source's hash.
+/// </summary>
+public static class RecipeRunner
+{
+    /// <param name="recipe">the stages</param>
+    /// <param name="modelPath">the model folder (Hugging Face, compressed, or llama2.c)</param>
+    /// <param name="output">the compressed folder to write</param>
+    /// <param name="where">how messages name the recipe ("recipe.json", or "prune" for a command line)</param>
+    /// <param name="progress">receives a line per step</param>
+    public static RecipeResult Run(Recipe recipe, string modelPath, string output, string where, Action<string>? progress = null)
+    {
+        var methods = recipe.Validate(where);
+        var factories = methods.Select((m, i) => RecipeMethods.FactoryOf(m, recipe.FromCommandLine ? $"{where}: --method" : $"{where}: stages[{i}].method")).ToList();
+
+        progress?.Invoke($"loading {modelPath}");
+        var model = ModelLoader.Load(modelPath);
+        var names = model.Linears.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+        var groups = new List<ModuleGroup>();
+        for (int i = 0; i < recipe.Stages.Count; i++)
+        {
+            var stage = recipe.Stages[i];
+            foreach (var layer in stage.Plan?.Keys ?? [])
+                if (!names.Contains(layer))
+                    throw new ArgumentException($"{stage.PlanSource}: '{layer}' is not a linear layer of this {model.ModelType} model (layers are named like \"{model.Linears[0].Name}\").");
+            var group = ModuleGroup.Parse(stage.Groups);
+            try { group.Select(model); }
+            catch (ArgumentException e) { throw new ArgumentException($"{recipe.StageLabel(where, i)}{(recipe.FromCommandLine ? ": --groups" : ".groups")}: {e.Message}"); }
+            groups.Add(group);
+        }
+
+        CalibrationData? calibration = null;
+        if (recipe.Calibration is { } c)
+        {
+            progress?.Invoke($"tokenizing calibration text {c.File}");
+            string tokenizerFolder = File.Exists(modelPath) ? Path.GetDirectoryName(Path.GetFullPath(modelPath))! : modelPath;
+            calibration = CalibrationText.Load(c, AutoTokenizer.FromFolder(tokenizerFolder), model);
+        }
+
+        var ctx = new CompressionContext(recipe.Seed);
+        IModelEstimator<ModelTransformer> chain = factories[0](ctx, recipe.Stages[0], groups[0]);
+        for (int i = 1; i < factories.Count; i++) chain = chain.Append(factories[i](ctx, recipe.Stages[i], groups[i]));
+        progress?.Invoke(string.Join(" → ", recipe.Stages.Select(s => $"{s.Stage} {s.Method} ({s.Groups})")));
+        var fitted = chain.Fit(model, calibration);
+        progress?.Invoke($"saving {output}");
+        var manifest = fitted.Save(output, new CompressedModel.SaveOptions { Source = modelPath });
+        return new RecipeResult(fitted, manifest, model.StorageBytes());
+    }
+}
