@@ -7,7 +7,7 @@ namespace MLNet.Compression.Modeling.Llama;
 /// LlamaForCausalLM (v4.36 modeling_llama.py): token embeddings, decoder layers, final RMSNorm, lm_head
 /// (tied to the embeddings when tie_word_embeddings). Also what llama2.c checkpoints load into.
 /// </summary>
-public sealed class LlamaForCausalLM : LanguageModel
+public sealed class LlamaForCausalLM : CausalLanguageModel
 {
     private readonly LlamaConfig _cfg;
     private readonly Tensor _embeddings;   // [vocab, hidden]
@@ -26,10 +26,7 @@ public sealed class LlamaForCausalLM : LanguageModel
         _embeddings = RegisterTensor("model.embed_tokens.weight", w.Get("model.embed_tokens.weight", _cfg.VocabSize, h));
         _layers = new LlamaDecoderLayer[_cfg.Layers];
         for (int i = 0; i < _cfg.Layers; i++)
-        {
-            _layers[i] = new LlamaDecoderLayer(_cfg, w, $"model.layers.{i}");
-            foreach (var m in _layers[i].Modules()) Register(m);
-        }
+            _layers[i] = Register(new LlamaDecoderLayer(_cfg, w, $"model.layers.{i}"));
         _norm = Register(new RmsNorm("model.norm", w.Vector("model.norm.weight", h), _cfg.RmsNormEps));
         // tie_weights() makes lm_head share embed_tokens; HF drops the head key when saving a tied model.
         var headWeight = w.LmHead("lm_head.weight", _embeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, h);
@@ -38,34 +35,20 @@ public sealed class LlamaForCausalLM : LanguageModel
     }
 
     public override string ModelType => "llama";
-    public override ModelKind Kind => ModelKind.CausalLM;
     public override int HiddenSize => _cfg.HiddenSize;
     public override int VocabSize => _cfg.VocabSize;
     public override int LayerCount => _cfg.Layers;
     public LlamaConfig LlamaConfig => _cfg;
 
-    public override ModelOutput Forward(ModelInput input, ForwardOptions? options = null)
-    {
-        options ??= ForwardOptions.Default;
-        var tokens = input.Tokens;
-        int batch = tokens.Batch, seq = tokens.Length, h = _cfg.HiddenSize;
-        // LlamaModel.forward in v4.36 numbers positions arange(seq) whatever the padding (generate() alone derives them from the mask).
-        int[] positions = Positions.Arange(batch, seq);
-        var rotary = _rotary.For(seq);
+    private protected override IReadOnlyList<IDecoderLayer> DecoderLayers => _layers;
+    private protected override Linear LmHead => _head;
 
-        var x = TensorOps.Embedding(_embeddings, tokens.Ids).Reshape(batch, seq, h); // [batch, seq, hidden]
-        var hidden = new List<Tensor>();
-        foreach (var layer in _layers)
-        {
-            if (options.OutputHiddenStates) hidden.Add(x);
-            x = layer.Forward(x, tokens.Mask, positions, rotary);
-        }
-        x = _norm.Forward(x); // [batch, seq, hidden]
-        // HF appends the final-norm output as the last hidden state.
-        if (options.OutputHiddenStates) hidden.Add(x);
-        var logits = ProjectRows(x, options.LogitPositions, _head.Forward); // [batch, seq, vocab] or [positions, vocab]
-        return new ModelOutput { Logits = logits, HiddenStates = hidden, LastHiddenState = x };
-    }
+    private protected override DecoderStep BeginStep(TokenBatch tokens, int[] keyMask, int past, KeyValueCache? cache)
+        => RotaryStep(tokens, keyMask, _rotary);
+
+    private protected override Tensor Embed(ModelInput input, DecoderStep step) => EmbedTokens(_embeddings, input.Tokens); // [batch, seq, hidden]
+
+    private protected override Tensor Final(Tensor x) => _norm.Forward(x); // [batch, seq, hidden]
 }
 
 /// <summary>Registers "llama".</summary>
