@@ -30,19 +30,32 @@ public abstract class CausalLanguageModel : LanguageModel
 {
     public sealed override ModelKind Kind => ModelKind.CausalLM;
 
-    private protected abstract IReadOnlyList<IDecoderLayer> DecoderLayers { get; }
+    /// <summary>The layers, in order; set by the family's constructor.</summary>
+    private protected IReadOnlyList<IDecoderLayer> DecoderLayers { get; init; } = [];
 
-    /// <summary>The LM head applied to the final hidden states.</summary>
-    private protected abstract Linear LmHead { get; }
+    /// <summary>The LM head applied to the final hidden states; set by the family's constructor.</summary>
+    private protected Linear LmHead { get; init; } = null!;
+
+    /// <summary>The input token embeddings [vocab, width] the default <see cref="Embed"/> looks up.</summary>
+    private protected Tensor TokenEmbeddings { get; init; } = null!;
+
+    /// <summary>
+    /// The rotary embedding of GPT-NeoX and Llama, or null. With one, each step numbers positions arange(seq) whatever the
+    /// padding, as GPTNeoXModel.forward and LlamaModel.forward (v4.36) do when position_ids is not given (generate() alone
+    /// derives them from the mask).
+    /// </summary>
+    private protected RotaryFactory? Rope { get; init; }
 
     /// <summary>True where the layers append to a <see cref="KeyValueCache"/> (GPT-2, OPT).</summary>
     private protected virtual bool KeepsCache => false;
 
-    /// <summary>The state the layers share; families with positions derived per step (rotary, mask-derived) add them here.</summary>
-    private protected virtual DecoderStep BeginStep(TokenBatch tokens, int[] keyMask, int past, KeyValueCache? cache) => new(keyMask, past, cache);
+    /// <summary>The state the layers share; families with positions derived from the mask (OPT) add them here.</summary>
+    private protected virtual DecoderStep BeginStep(TokenBatch tokens, int[] keyMask, int past, KeyValueCache? cache)
+        => Rope is null ? new(keyMask, past, cache)
+            : new(keyMask, past, cache) { PositionIds = Positions.Arange(tokens.Batch, tokens.Length), Rotary = Rope.For(tokens.Length) };
 
-    /// <summary>The input embeddings fed to layer 0: [batch, seq, hidden].</summary>
-    private protected abstract Tensor Embed(ModelInput input, DecoderStep step);
+    /// <summary>The input embeddings fed to layer 0: [batch, seq, hidden]. By default the token embeddings alone.</summary>
+    private protected virtual Tensor Embed(ModelInput input, DecoderStep step) => EmbedTokens(TokenEmbeddings, input.Tokens);
 
     /// <summary>Whatever follows the last layer before the head (ln_f, norm, final_layer_norm, project_out): [batch, seq, *].</summary>
     private protected abstract Tensor Final(Tensor x);
@@ -75,13 +88,6 @@ public abstract class CausalLanguageModel : LanguageModel
         var logits = ProjectRows(x, options.LogitPositions, LmHead.Forward); // [batch, seq, vocab] or [positions, vocab]
         return new ModelOutput { Logits = logits, HiddenStates = hidden, LastHiddenState = x };
     }
-
-    /// <summary>
-    /// A step of the rotary families (GPTNeoXModel.forward, LlamaModel.forward in v4.36): positions arange(seq) whatever the
-    /// padding when position_ids is not given (generate() alone derives them from the mask), and the rotary for seq keys.
-    /// </summary>
-    private protected static DecoderStep RotaryStep(TokenBatch tokens, int[] keyMask, RotaryFactory rotary)
-        => new(keyMask, 0, null) { PositionIds = Positions.Arange(tokens.Batch, tokens.Length), Rotary = rotary.For(tokens.Length) };
 
     /// <summary>table[ids] as [batch, seq, width] for a [vocab, width] table.</summary>
     private protected static Tensor EmbedTokens(Tensor table, TokenBatch tokens)

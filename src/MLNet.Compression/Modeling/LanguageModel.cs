@@ -59,6 +59,14 @@ public abstract class LanguageModel
         return module;
     }
 
+    /// <summary>Makes and registers <paramref name="count"/> modules (a stack of layers), in index order.</summary>
+    protected T[] RegisterAll<T>(int count, Func<int, T> make) where T : IModule
+    {
+        var modules = new T[count];
+        for (int i = 0; i < count; i++) modules[i] = Register(make(i));
+        return modules;
+    }
+
     protected Tensor RegisterTensor(string key, Tensor t)
     {
         _tensors.Add(new(key, t));

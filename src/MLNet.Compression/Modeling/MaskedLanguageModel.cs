@@ -32,7 +32,8 @@ public abstract class MaskedLanguageModel : LanguageModel
 {
     public sealed override ModelKind Kind => ModelKind.MaskedLM;
 
-    private protected abstract MaskedLmHead Head { get; }
+    /// <summary>The prediction head; set by the family's constructor.</summary>
+    private protected MaskedLmHead Head { get; init; } = null!;
 
     /// <summary>
     /// Runs <paramref name="steps"/> encoder steps over the embedding output <paramref name="x"/> [batch, seq, hidden] and

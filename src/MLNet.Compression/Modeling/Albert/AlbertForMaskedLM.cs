@@ -19,7 +19,6 @@ public sealed class AlbertForMaskedLM : MaskedLanguageModel
     private readonly LayerNorm _embeddingNorm;
     private readonly Linear _mappingIn;
     private readonly PostLnEncoderLayer[][] _groups; // [numHiddenGroups][innerGroupNum]
-    private readonly MaskedLmHead _head;
 
     /// <summary>
     /// AlbertLayer's key names: AlbertAttention (query, key, value → dense → + x → attention.LayerNorm), then
@@ -54,11 +53,7 @@ public sealed class AlbertForMaskedLM : MaskedLanguageModel
         // Every group is a parameter set of its own, loaded and registered once however many layers reuse it.
         _groups = new PostLnEncoderLayer[_cfg.Groups][];
         for (int g = 0; g < _cfg.Groups; g++)
-        {
-            _groups[g] = new PostLnEncoderLayer[_cfg.InnerGroupNum];
-            for (int j = 0; j < _cfg.InnerGroupNum; j++)
-                _groups[g][j] = Register(new PostLnEncoderLayer(w, $"{Base}.encoder.albert_layer_groups.{g}.albert_layers.{j}", LayerKeys, shape));
-        }
+            _groups[g] = RegisterAll(_cfg.InnerGroupNum, j => new PostLnEncoderLayer(w, $"{Base}.encoder.albert_layer_groups.{g}.albert_layers.{j}", LayerKeys, shape));
 
         var transform = w.Linear("predictions.dense", LayerRole.Head, h, e);
         // v4.36 builds this LayerNorm with eps=config.layer_norm_eps like the others.
@@ -67,7 +62,7 @@ public sealed class AlbertForMaskedLM : MaskedLanguageModel
         // (the same Parameter as predictions.bias); either name of the bias is accepted.
         var decoderWeight = w.LmHead("predictions.decoder.weight", _wordEmbeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, e);
         var bias = w.TryVector("predictions.bias", _cfg.VocabSize) ?? w.Vector("predictions.decoder.bias", _cfg.VocabSize);
-        _head = Register(new MaskedLmHead(transform, _cfg.HiddenAct, transformNorm,
+        Head = Register(new MaskedLmHead(transform, _cfg.HiddenAct, transformNorm,
             new Linear("predictions.decoder", LayerRole.Head, new DenseWeight(decoderWeight), bias)));
     }
 
@@ -78,7 +73,6 @@ public sealed class AlbertForMaskedLM : MaskedLanguageModel
     public override int LayerCount => _cfg.Layers;
     public override int? MaxPositions => _cfg.MaxPositions;
     public AlbertConfig AlbertConfig => _cfg;
-    private protected override MaskedLmHead Head => _head;
 
     public override ModelOutput Forward(ModelInput input, ForwardOptions? options = null)
     {

@@ -16,7 +16,6 @@ public sealed class BertForMaskedLM : MaskedLanguageModel
     private readonly Tensor? _typeEmbeddings;  // [typeVocab, hidden]
     private readonly LayerNorm _embeddingNorm;
     private readonly PostLnEncoderLayer[] _layers;
-    private readonly MaskedLmHead _head;
 
     /// <summary>BertLayer's key names (modeling_bert.py); RobertaLayer's are the same.</summary>
     private static readonly PostLnEncoderKeys LayerKeys = new(
@@ -44,9 +43,7 @@ public sealed class BertForMaskedLM : MaskedLanguageModel
         // BertSelfAttention adds the relative scores before dividing by √headDim, so they are scaled with the scores.
         var shape = new PostLnEncoderShape(h, _cfg.IntermediateSize, _cfg.HeadDim, _cfg.HiddenAct, _cfg.LayerNormEps,
             RelativeDistance.For(_cfg.PositionEmbeddingType, _cfg.MaxPositions, scaleLikeScores: true));
-        _layers = new PostLnEncoderLayer[_cfg.Layers];
-        for (int i = 0; i < _cfg.Layers; i++)
-            _layers[i] = Register(new PostLnEncoderLayer(w, $"{basePrefix}.encoder.layer.{i}", LayerKeys, shape));
+        _layers = RegisterAll(_cfg.Layers, i => new PostLnEncoderLayer(w, $"{basePrefix}.encoder.layer.{i}", LayerKeys, shape));
 
         // Head: BertOnlyMLMHead (cls.predictions.*) or RobertaLMHead (lm_head.*); the decoder is tied to the word embeddings.
         string head = roberta ? "lm_head" : "cls.predictions.transform";
@@ -57,7 +54,7 @@ public sealed class BertForMaskedLM : MaskedLanguageModel
         var decoderWeight = w.LmHead($"{decoder}.weight", _wordEmbeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, h);
         var bias = w.TryVector($"{decoder}.bias", _cfg.VocabSize) ?? w.Vector(biasKey, _cfg.VocabSize);
         // BERT's transform uses hidden_act; RoBERTa's lm_head always uses exact gelu.
-        _head = Register(new MaskedLmHead(transform, roberta ? Activation.Gelu : _cfg.HiddenAct, transformNorm,
+        Head = Register(new MaskedLmHead(transform, roberta ? Activation.Gelu : _cfg.HiddenAct, transformNorm,
             new Linear(decoder, LayerRole.Head, new DenseWeight(decoderWeight), bias)));
     }
 
@@ -67,7 +64,6 @@ public sealed class BertForMaskedLM : MaskedLanguageModel
     public override int LayerCount => _cfg.Layers;
     public override int? MaxPositions => _roberta ? _cfg.MaxPositions - _cfg.PadTokenId - 1 : _cfg.MaxPositions;
     public BertConfig BertConfig => _cfg;
-    private protected override MaskedLmHead Head => _head;
 
     public override ModelOutput Forward(ModelInput input, ForwardOptions? options = null)
     {

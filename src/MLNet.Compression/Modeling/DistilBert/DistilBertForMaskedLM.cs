@@ -16,7 +16,6 @@ public sealed class DistilBertForMaskedLM : MaskedLanguageModel
     private readonly Tensor _positionEmbeddings; // [maxPositions, dim]
     private readonly LayerNorm _embeddingNorm;
     private readonly PostLnEncoderLayer[] _layers;
-    private readonly MaskedLmHead _head;
 
     /// <summary>
     /// TransformerBlock's key names (modeling_distilbert.py): MultiHeadSelfAttention (q_lin, k_lin, v_lin, out_lin) → + x →
@@ -45,9 +44,7 @@ public sealed class DistilBertForMaskedLM : MaskedLanguageModel
         _embeddingNorm = Register(w.LayerNorm($"{e}.LayerNorm", d, DistilBertConfig.LayerNormEps));
 
         var shape = new PostLnEncoderShape(d, _cfg.HiddenDim, _cfg.HeadDim, _cfg.Activation, DistilBertConfig.LayerNormEps);
-        _layers = new PostLnEncoderLayer[_cfg.Layers];
-        for (int i = 0; i < _cfg.Layers; i++)
-            _layers[i] = Register(new PostLnEncoderLayer(w, $"{Base}.transformer.layer.{i}", LayerKeys, shape));
+        _layers = RegisterAll(_cfg.Layers, i => new PostLnEncoderLayer(w, $"{Base}.transformer.layer.{i}", LayerKeys, shape));
 
         var transform = w.Linear("vocab_transform", LayerRole.Head, d, d);
         var transformNorm = w.LayerNorm("vocab_layer_norm", d, DistilBertConfig.LayerNormEps);
@@ -55,7 +52,7 @@ public sealed class DistilBertForMaskedLM : MaskedLanguageModel
         var projectorWeight = w.LmHead("vocab_projector.weight", _wordEmbeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, d);
         var projector = new Linear("vocab_projector", LayerRole.Head, new DenseWeight(projectorWeight), w.Vector("vocab_projector.bias", _cfg.VocabSize));
         // vocab_transform → activation → vocab_layer_norm → vocab_projector (DistilBertForMaskedLM.forward).
-        _head = Register(new MaskedLmHead(transform, _cfg.Activation, transformNorm, projector));
+        Head = Register(new MaskedLmHead(transform, _cfg.Activation, transformNorm, projector));
     }
 
     public override string ModelType => "distilbert";
@@ -64,7 +61,6 @@ public sealed class DistilBertForMaskedLM : MaskedLanguageModel
     public override int LayerCount => _cfg.Layers;
     public override int? MaxPositions => _cfg.MaxPositions;
     public DistilBertConfig DistilBertConfig => _cfg;
-    private protected override MaskedLmHead Head => _head;
 
     /// <summary>
     /// DistilBERT takes no token_type_ids (DistilBertModel.forward has no such argument), so <see cref="ModelInput.TokenTypeIds"/> is not read.

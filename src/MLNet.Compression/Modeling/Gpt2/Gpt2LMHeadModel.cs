@@ -11,11 +11,8 @@ namespace MLNet.Compression.Modeling.Gpt2;
 public sealed class Gpt2LMHeadModel : CausalLanguageModel
 {
     private readonly Gpt2Config _cfg;
-    private readonly Tensor _wte; // [vocab, hidden]
     private readonly Tensor _wpe; // [maxPositions, hidden]
-    private readonly Gpt2Block[] _blocks;
     private readonly LayerNorm _lnF;
-    private readonly Linear _lmHead; // [vocab, hidden], no bias
 
     internal Gpt2LMHeadModel(ConfigJson config, ITensorSource source)
     {
@@ -31,15 +28,13 @@ public sealed class Gpt2LMHeadModel : CausalLanguageModel
         // A bare GPT2Model checkpoint has "h.0…" / "wte.weight"; the loader retries without "transformer.".
         var w = new WeightLoader(source, "transformer");
         int h = _cfg.HiddenSize;
-        _wte = RegisterTensor("transformer.wte.weight", w.Get("transformer.wte.weight", _cfg.VocabSize, h));
+        TokenEmbeddings = RegisterTensor("transformer.wte.weight", w.Get("transformer.wte.weight", _cfg.VocabSize, h)); // [vocab, hidden]
         _wpe = RegisterTensor("transformer.wpe.weight", w.Get("transformer.wpe.weight", _cfg.MaxPositions, h));
-        _blocks = new Gpt2Block[_cfg.Layers];
-        for (int i = 0; i < _cfg.Layers; i++)
-            _blocks[i] = Register(new Gpt2Block(_cfg, w, $"transformer.h.{i}", i));
+        DecoderLayers = RegisterAll(_cfg.Layers, i => new Gpt2Block(_cfg, w, $"transformer.h.{i}", i));
         _lnF = Register(w.LayerNorm("transformer.ln_f", h, _cfg.LayerNormEps));
         // save_pretrained drops lm_head.weight when tied; tie_weights() makes it the very same tensor as wte.
-        var head = w.LmHead("lm_head.weight", _wte, _cfg.TieWordEmbeddings, _cfg.VocabSize, h);
-        _lmHead = Register(new Linear("lm_head", LayerRole.Head, new DenseWeight(head), null));
+        var head = w.LmHead("lm_head.weight", TokenEmbeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, h); // [vocab, hidden]
+        LmHead = Register(new Linear("lm_head", LayerRole.Head, new DenseWeight(head), null));
     }
 
     public override string ModelType => "gpt2";
@@ -49,8 +44,6 @@ public sealed class Gpt2LMHeadModel : CausalLanguageModel
     public override int? MaxPositions => _cfg.MaxPositions;
     public Gpt2Config Gpt2Config => _cfg;
 
-    private protected override IReadOnlyList<IDecoderLayer> DecoderLayers => _blocks;
-    private protected override Linear LmHead => _lmHead;
     private protected override bool KeepsCache => true;
 
     private protected override Tensor Embed(ModelInput input, DecoderStep step)
@@ -61,13 +54,14 @@ public sealed class Gpt2LMHeadModel : CausalLanguageModel
             throw new ArgumentException($"Input of {past + seq} positions exceeds n_positions = {_cfg.MaxPositions} of this gpt2 model.");
 
         // [batch·seq, hidden] = wte(ids) + wpe(positions) (+ wte(token_type_ids), which GPT-2 embeds with the same table)
-        var x = TensorOps.Embedding(_wte, tokens.Ids);
+        var x = TensorOps.Embedding(TokenEmbeddings, tokens.Ids);
         TensorOps.AddInPlace(x, TensorOps.Embedding(_wpe, Positions.Arange(batch, seq, past)));
-        if (input.TokenTypeIds is { } types) TensorOps.AddInPlace(x, TensorOps.Embedding(_wte, types));
+        if (input.TokenTypeIds is { } types) TensorOps.AddInPlace(x, TensorOps.Embedding(TokenEmbeddings, types));
         return x.Reshape(batch, seq, h); // [batch, seq, hidden]
     }
 
-    private protected override Tensor Final(Tensor x) => _lnF.Forward(x); // [batch, seq, hidden]
+    /// <summary>transformer.ln_f: [batch, seq, hidden].</summary>
+    private protected override Tensor Final(Tensor x) => _lnF.Forward(x);
 }
 
 /// <summary>Registers "gpt2".</summary>

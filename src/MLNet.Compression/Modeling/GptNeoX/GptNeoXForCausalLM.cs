@@ -10,11 +10,7 @@ namespace MLNet.Compression.Modeling.GptNeoX;
 public sealed class GptNeoXForCausalLM : CausalLanguageModel
 {
     private readonly GptNeoXConfig _cfg;
-    private readonly Tensor _embeddings; // [vocab, hidden]
-    private readonly GptNeoXLayer[] _layers;
     private readonly LayerNorm _finalNorm;
-    private readonly Linear _head;       // [vocab, hidden]
-    private readonly RotaryFactory _rotary;
 
     internal GptNeoXForCausalLM(ConfigJson config, ITensorSource source)
     {
@@ -23,14 +19,13 @@ public sealed class GptNeoXForCausalLM : CausalLanguageModel
         Generation = DecoderConfigChecks.Generation(config, bos: 0, eos: 2);
         var w = new WeightLoader(source, "gpt_neox");
         int h = _cfg.HiddenSize;
-        _embeddings = RegisterTensor("gpt_neox.embed_in.weight", w.Get("gpt_neox.embed_in.weight", _cfg.VocabSize, h));
-        _layers = new GptNeoXLayer[_cfg.Layers];
-        for (int i = 0; i < _cfg.Layers; i++)
-            _layers[i] = Register(new GptNeoXLayer(_cfg, w, $"gpt_neox.layers.{i}"));
+        TokenEmbeddings = RegisterTensor("gpt_neox.embed_in.weight", w.Get("gpt_neox.embed_in.weight", _cfg.VocabSize, h)); // [vocab, hidden]
+        DecoderLayers = RegisterAll(_cfg.Layers, i => new GptNeoXLayer(_cfg, w, $"gpt_neox.layers.{i}"));
         _finalNorm = Register(w.LayerNorm("gpt_neox.final_layer_norm", h, _cfg.LayerNormEps));
-        var headWeight = w.LmHead("embed_out.weight", _embeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, h);
-        _head = Register(new Linear("embed_out", LayerRole.Head, new DenseWeight(headWeight), null));
-        _rotary = new RotaryFactory(_cfg.RotaryDim, _cfg.RotaryEmbBase, _cfg.MaxPositions, _cfg.RopeScaling);
+        var headWeight = w.LmHead("embed_out.weight", TokenEmbeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, h); // [vocab, hidden]
+        LmHead = Register(new Linear("embed_out", LayerRole.Head, new DenseWeight(headWeight), null));
+        // Rotary on the first rotary_ndims = rotary_pct·head_dim channels of each head.
+        Rope = new RotaryFactory(_cfg.RotaryDim, _cfg.RotaryEmbBase, _cfg.MaxPositions, _cfg.RopeScaling);
     }
 
     public override string ModelType => "gpt_neox";
@@ -39,15 +34,8 @@ public sealed class GptNeoXForCausalLM : CausalLanguageModel
     public override int LayerCount => _cfg.Layers;
     public GptNeoXConfig GptNeoXConfig => _cfg;
 
-    private protected override IReadOnlyList<IDecoderLayer> DecoderLayers => _layers;
-    private protected override Linear LmHead => _head;
-
-    private protected override DecoderStep BeginStep(TokenBatch tokens, int[] keyMask, int past, KeyValueCache? cache)
-        => RotaryStep(tokens, keyMask, _rotary);
-
-    private protected override Tensor Embed(ModelInput input, DecoderStep step) => EmbedTokens(_embeddings, input.Tokens); // [batch, seq, hidden]
-
-    private protected override Tensor Final(Tensor x) => _finalNorm.Forward(x); // [batch, seq, hidden]
+    /// <summary>gpt_neox.final_layer_norm: [batch, seq, hidden].</summary>
+    private protected override Tensor Final(Tensor x) => _finalNorm.Forward(x);
 }
 
 /// <summary>Registers "gpt_neox".</summary>

@@ -15,13 +15,10 @@ public sealed class OptForCausalLM : CausalLanguageModel
     private const int PositionOffset = 2;
 
     private readonly OptConfig _cfg;
-    private readonly Tensor _embedTokens;    // [vocab, wordEmbedProjDim]
     private readonly Tensor _embedPositions; // [maxPositions + 2, hidden]
     private readonly Linear? _projectIn;     // wordEmbedProjDim → hidden
     private readonly Linear? _projectOut;    // hidden → wordEmbedProjDim
-    private readonly OptDecoderLayer[] _layers;
     private readonly LayerNorm? _finalLayerNorm;
-    private readonly Linear _lmHead;         // [vocab, wordEmbedProjDim], no bias
 
     internal OptForCausalLM(ConfigJson config, ITensorSource source)
     {
@@ -39,7 +36,7 @@ public sealed class OptForCausalLM : CausalLanguageModel
         var w = new WeightLoader(source, "model");
         int h = _cfg.HiddenSize, e = _cfg.WordEmbedProjDim;
         const string d = "model.decoder";
-        _embedTokens = RegisterTensor($"{d}.embed_tokens.weight", w.Get($"{d}.embed_tokens.weight", _cfg.VocabSize, e));
+        TokenEmbeddings = RegisterTensor($"{d}.embed_tokens.weight", w.Get($"{d}.embed_tokens.weight", _cfg.VocabSize, e)); // [vocab, wordEmbedProjDim]
         _embedPositions = RegisterTensor($"{d}.embed_positions.weight",
             w.Get($"{d}.embed_positions.weight", _cfg.MaxPositions + PositionOffset, h));
         // Registered in HF's named_parameters() order: project_out, project_in, final_layer_norm, then the layers.
@@ -50,12 +47,10 @@ public sealed class OptForCausalLM : CausalLanguageModel
         }
         if (_cfg.HasFinalLayerNorm)
             _finalLayerNorm = Register(w.LayerNorm($"{d}.final_layer_norm", h, OptConfig.LayerNormEps, affine: _cfg.LayerNormElementwiseAffine));
-        _layers = new OptDecoderLayer[_cfg.Layers];
-        for (int i = 0; i < _cfg.Layers; i++)
-            _layers[i] = Register(new OptDecoderLayer(_cfg, w, $"{d}.layers.{i}", i));
+        DecoderLayers = RegisterAll(_cfg.Layers, i => new OptDecoderLayer(_cfg, w, $"{d}.layers.{i}", i));
         // tie_weights() makes lm_head the very tensor of embed_tokens; save_pretrained drops lm_head.weight when tied.
-        var head = w.LmHead("lm_head.weight", _embedTokens, _cfg.TieWordEmbeddings, _cfg.VocabSize, e);
-        _lmHead = Register(new Linear("lm_head", LayerRole.Head, new DenseWeight(head), null));
+        var head = w.LmHead("lm_head.weight", TokenEmbeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, e); // [vocab, wordEmbedProjDim]
+        LmHead = Register(new Linear("lm_head", LayerRole.Head, new DenseWeight(head), null));
     }
 
     public override string ModelType => "opt";
@@ -71,8 +66,6 @@ public sealed class OptForCausalLM : CausalLanguageModel
     /// <summary>project_out, or null when word_embed_proj_dim equals hidden_size.</summary>
     public Linear? ProjectOut => _projectOut;
 
-    private protected override IReadOnlyList<IDecoderLayer> DecoderLayers => _layers;
-    private protected override Linear LmHead => _lmHead;
     private protected override bool KeepsCache => true;
 
     /// <summary>The positions of the new tokens, numbered over the whole mask (cached positions included).</summary>
@@ -88,7 +81,7 @@ public sealed class OptForCausalLM : CausalLanguageModel
     private protected override Tensor Embed(ModelInput input, DecoderStep step)
     {
         var tokens = input.Tokens;
-        var x = EmbedTokens(_embedTokens, tokens); // [batch, seq, wordEmbedProjDim]
+        var x = EmbedTokens(TokenEmbeddings, tokens); // [batch, seq, wordEmbedProjDim]
         if (_projectIn is not null) x = _projectIn.Forward(x); // [batch, seq, hidden]
         TensorOps.AddInPlace(x, TensorOps.Embedding(_embedPositions, step.PositionIds!));
         return x.Reshape(tokens.Batch, tokens.Length, _cfg.HiddenSize); // [batch, seq, hidden]
