@@ -7,7 +7,12 @@ namespace MLNet.Compression.Modeling;
 /// A weight that is not a linear layer (embeddings, norms), by its Hugging Face key. A buffer (BART's final_logits_bias)
 /// is saved with the model but is not a parameter, so <see cref="LanguageModel.ParameterCount"/> skips it as HF does.
 /// </summary>
-public sealed record NamedTensor(string Key, Tensor Value, bool IsBuffer = false);
+public sealed record NamedTensor(string Key, Tensor Value, bool IsBuffer = false) : IModule
+{
+    IEnumerable<Linear> IModule.LinearLayers => [];
+
+    IEnumerable<NamedTensor> IModule.NamedTensors => [this];
+}
 
 /// <summary>
 /// A loaded transformer: its family, its linear layers by Hugging Face name, its other weights, and a forward pass.
@@ -46,19 +51,20 @@ public abstract class LanguageModel
     /// <summary>Weights outside linear layers.</summary>
     public IReadOnlyList<NamedTensor> OtherTensors => _tensors;
 
-    protected T Register<T>(T layer) where T : class
+    /// <summary>Appends the module's linear layers to <see cref="Linears"/> and its other weights to <see cref="OtherTensors"/>.</summary>
+    protected T Register<T>(T module) where T : IModule
     {
-        switch (layer)
-        {
-            case Linear l: _linears.Add(l); break;
-            case LayerNorm n:
-                if (n.Weight is not null) _tensors.Add(new(n.Name + ".weight", new Tensor(n.Weight, n.Weight.Length)));
-                if (n.Bias is not null) _tensors.Add(new(n.Name + ".bias", new Tensor(n.Bias, n.Bias.Length)));
-                break;
-            case RmsNorm r: _tensors.Add(new(r.Name + ".weight", new Tensor(r.Weight, r.Weight.Length))); break;
-            default: throw new ArgumentException($"Cannot register {layer.GetType().Name}.");
-        }
-        return layer;
+        _linears.AddRange(module.LinearLayers);
+        _tensors.AddRange(module.NamedTensors);
+        return module;
+    }
+
+    /// <summary>Makes and registers <paramref name="count"/> modules (a stack of layers), in index order.</summary>
+    protected T[] RegisterAll<T>(int count, Func<int, T> make) where T : IModule
+    {
+        var modules = new T[count];
+        for (int i = 0; i < count; i++) modules[i] = Register(make(i));
+        return modules;
     }
 
     protected Tensor RegisterTensor(string key, Tensor t)

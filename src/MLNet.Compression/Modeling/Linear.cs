@@ -24,7 +24,7 @@ public enum LayerRole
 /// y = x·Wᵀ + b with W held as an <see cref="IWeight"/>. Named by its Hugging Face key prefix
 /// (e.g. "bert.encoder.layer.3.attention.self.query") so pruning, quantization and reports speak the checkpoint's names.
 /// </summary>
-public sealed class Linear
+public sealed class Linear : IModule
 {
     public Linear(string name, LayerRole role, IWeight weight, float[]? bias)
     {
@@ -71,6 +71,10 @@ public sealed class Linear
         if (Bias is not null) TensorOps.AddRowVector(y, Bias);
         return y;
     }
+
+    IEnumerable<Linear> IModule.LinearLayers => [this];
+
+    IEnumerable<NamedTensor> IModule.NamedTensors => [];
 
     public override string ToString() => $"{Name} [{OutFeatures}x{InFeatures}] {Role} {Weight.Format}";
 }

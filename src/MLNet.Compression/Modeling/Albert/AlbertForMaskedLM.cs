@@ -9,7 +9,7 @@ namespace MLNet.Compression.Modeling.Albert;
 /// num_hidden_layers applications of num_hidden_groups shared layer groups (each inner_group_num AlbertLayers), then
 /// AlbertMLMHead: dense (hidden → embedding_size) → activation → LayerNorm → decoder tied to the word embeddings, + predictions.bias.
 /// </summary>
-public sealed class AlbertForMaskedLM : LanguageModel
+public sealed class AlbertForMaskedLM : MaskedLanguageModel
 {
     private const string Base = "albert";
     private readonly AlbertConfig _cfg;
@@ -18,10 +18,15 @@ public sealed class AlbertForMaskedLM : LanguageModel
     private readonly Tensor _typeEmbeddings;      // [typeVocab, embeddingSize]
     private readonly LayerNorm _embeddingNorm;
     private readonly Linear _mappingIn;
-    private readonly AlbertLayer[][] _groups;     // [numHiddenGroups][innerGroupNum]
-    private readonly Linear _transform;
-    private readonly LayerNorm _transformNorm;
-    private readonly Linear _decoder;
+    private readonly PostLnEncoderLayer[][] _groups; // [numHiddenGroups][innerGroupNum]
+
+    /// <summary>
+    /// AlbertLayer's key names: AlbertAttention (query, key, value → dense → + x → attention.LayerNorm), then
+    /// ffn → activation → ffn_output → + residual → full_layer_layer_norm.
+    /// </summary>
+    private static readonly PostLnEncoderKeys LayerKeys = new(
+        "attention.query", "attention.key", "attention.value", "attention.dense", "attention.LayerNorm",
+        "ffn", "ffn_output", "full_layer_layer_norm", "attention.distance_embedding");
 
     internal AlbertForMaskedLM(ConfigJson config, ITensorSource source)
     {
@@ -41,31 +46,27 @@ public sealed class AlbertForMaskedLM : LanguageModel
         _mappingIn = Register(w.Linear($"{Base}.encoder.embedding_hidden_mapping_in", LayerRole.Projection, e, h));
 
         // Every group is a parameter set of its own, loaded and registered once however many layers reuse it.
-        _groups = new AlbertLayer[_cfg.Groups][];
+        // Unlike BertSelfAttention, AlbertAttention adds the relative scores after dividing q·kᵀ by √headDim (and after the
+        // padding mask), so they are not scaled.
+        var shape = new PostLnEncoderShape(h, _cfg.IntermediateSize, _cfg.HeadDim, _cfg.HiddenAct, _cfg.LayerNormEps,
+            RelativeDistance.For(_cfg.PositionEmbeddingType, _cfg.MaxPositions, scaleLikeScores: false));
+        // Every group is a parameter set of its own, loaded and registered once however many layers reuse it.
+        _groups = new PostLnEncoderLayer[_cfg.Groups][];
         for (int g = 0; g < _cfg.Groups; g++)
-        {
-            _groups[g] = new AlbertLayer[_cfg.InnerGroupNum];
-            for (int j = 0; j < _cfg.InnerGroupNum; j++)
-            {
-                var layer = new AlbertLayer(_cfg, w, $"{Base}.encoder.albert_layer_groups.{g}.albert_layers.{j}");
-                foreach (var m in layer.Modules()) Register(m);
-                if (layer.DistanceKey is { } dk) RegisterTensor(dk, layer.Distance!);
-                _groups[g][j] = layer;
-            }
-        }
+            _groups[g] = RegisterAll(_cfg.InnerGroupNum, j => new PostLnEncoderLayer(w, $"{Base}.encoder.albert_layer_groups.{g}.albert_layers.{j}", LayerKeys, shape));
 
-        _transform = Register(w.Linear("predictions.dense", LayerRole.Head, h, e));
+        var transform = w.Linear("predictions.dense", LayerRole.Head, h, e);
         // v4.36 builds this LayerNorm with eps=config.layer_norm_eps like the others.
-        _transformNorm = Register(w.LayerNorm("predictions.LayerNorm", e, _cfg.LayerNormEps));
+        var transformNorm = w.LayerNorm("predictions.LayerNorm", e, _cfg.LayerNormEps);
         // save_pretrained drops predictions.decoder.weight (tied to the word embeddings) and predictions.decoder.bias
         // (the same Parameter as predictions.bias); either name of the bias is accepted.
-        var decoderWeight = _cfg.TieWordEmbeddings ? _wordEmbeddings : w.Get("predictions.decoder.weight", _cfg.VocabSize, e);
+        var decoderWeight = w.LmHead("predictions.decoder.weight", _wordEmbeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, e);
         var bias = w.TryVector("predictions.bias", _cfg.VocabSize) ?? w.Vector("predictions.decoder.bias", _cfg.VocabSize);
-        _decoder = Register(new Linear("predictions.decoder", LayerRole.Head, new DenseWeight(decoderWeight), bias));
+        Head = Register(new MaskedLmHead(transform, _cfg.HiddenAct, transformNorm,
+            new Linear("predictions.decoder", LayerRole.Head, new DenseWeight(decoderWeight), bias)));
     }
 
     public override string ModelType => "albert";
-    public override ModelKind Kind => ModelKind.MaskedLM;
     public override int HiddenSize => _cfg.HiddenSize;
     public override int VocabSize => _cfg.VocabSize;
     /// <summary>num_hidden_layers: the number of group applications, i.e. hidden states after the embeddings.</summary>
@@ -91,24 +92,12 @@ public sealed class AlbertForMaskedLM : LanguageModel
 
         // AlbertTransformer.forward: hidden_states[0] is the projected embeddings; one entry per outer layer, none per inner layer.
         x = _mappingIn.Forward(x);                                                                  // [batch, seq, hidden]
-        var hidden = new List<Tensor>();
-        if (options.OutputHiddenStates) hidden.Add(x);
-        for (int i = 0; i < _cfg.Layers; i++)
+        return Encode(x, _cfg.Layers, (i, state) =>
         {
             foreach (var layer in _groups[_cfg.GroupOf(i)])
-                x = layer.Forward(x, tokens.Mask);                                                  // [batch, seq, hidden]
-            if (options.OutputHiddenStates) hidden.Add(x);
-        }
-        var logits = ProjectRows(x, options.LogitPositions, Head);
-        return new ModelOutput { Logits = logits, HiddenStates = hidden, LastHiddenState = x };
-    }
-
-    /// <summary>[rows, hidden] → [rows, vocab]: dense → hidden_act → LayerNorm → decoder (AlbertMLMHead.forward).</summary>
-    private Tensor Head(Tensor x)
-    {
-        var t = _transform.Forward(x);                     // [rows, embeddingSize]
-        Activations.Apply(_cfg.HiddenAct, t.Span);
-        return _decoder.Forward(_transformNorm.Forward(t)); // [rows, vocab]
+                state = layer.Forward(state, tokens.Mask);                                          // [batch, seq, hidden]
+            return state;
+        }, options);
     }
 }
 

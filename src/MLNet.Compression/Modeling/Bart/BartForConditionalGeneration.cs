@@ -42,28 +42,18 @@ public sealed class BartForConditionalGeneration : Seq2SeqLanguageModel
         _shared = RegisterTensor("model.shared.weight", w.GetTied("model.shared.weight", "model.encoder.embed_tokens.weight", vocab, d));
 
         _encoderPositions = RegisterTensor("model.encoder.embed_positions.weight", w.Get("model.encoder.embed_positions.weight", positions, d));
-        _encoder = new BartLayer[_cfg.EncoderLayers];
-        for (int i = 0; i < _encoder.Length; i++)
-            _encoder[i] = RegisterLayer(new BartLayer(_cfg, w, $"model.encoder.layers.{i}", isDecoder: false));
+        _encoder = RegisterAll(_cfg.EncoderLayers, i => new BartLayer(_cfg, w, $"model.encoder.layers.{i}", isDecoder: false));
         _encoderEmbedNorm = Register(w.LayerNorm("model.encoder.layernorm_embedding", d, BartConfig.LayerNormEps));
 
         _decoderPositions = RegisterTensor("model.decoder.embed_positions.weight", w.Get("model.decoder.embed_positions.weight", positions, d));
-        _decoder = new BartLayer[_cfg.DecoderLayers];
-        for (int i = 0; i < _decoder.Length; i++)
-            _decoder[i] = RegisterLayer(new BartLayer(_cfg, w, $"model.decoder.layers.{i}", isDecoder: true));
+        _decoder = RegisterAll(_cfg.DecoderLayers, i => new BartLayer(_cfg, w, $"model.decoder.layers.{i}", isDecoder: true));
         _decoderEmbedNorm = Register(w.LayerNorm("model.decoder.layernorm_embedding", d, BartConfig.LayerNormEps));
 
         // tie_weights() makes lm_head.weight the shared tensor whatever the checkpoint holds under lm_head.
-        var head = _cfg.TieWordEmbeddings ? _shared : w.Get("lm_head.weight", vocab, d);
+        var head = w.LmHead("lm_head.weight", _shared, _cfg.TieWordEmbeddings, vocab, d);
         _lmHead = Register(new Linear("lm_head", LayerRole.Head, new DenseWeight(head), null));
         // A registered buffer initialised to zeros; older checkpoints may lack it.
         _finalLogitsBias = RegisterBuffer("final_logits_bias", w.TryGet("final_logits_bias", 1, vocab) ?? Tensor.Zeros(1, vocab));
-    }
-
-    private BartLayer RegisterLayer(BartLayer layer)
-    {
-        foreach (var m in layer.Modules()) Register(m);
-        return layer;
     }
 
     public override string ModelType => "bart";

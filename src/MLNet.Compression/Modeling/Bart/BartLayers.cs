@@ -6,7 +6,7 @@ namespace MLNet.Compression.Modeling.Bart;
 /// BartAttention (modeling_bart.py, eager): q/k/v/out projections with biases; the query is multiplied by
 /// head_dim^-0.5 right after its projection, as HF does, before the scores are taken.
 /// </summary>
-internal sealed class BartAttention
+internal sealed class BartAttention : CompositeModule
 {
     private readonly int _headDim;
 
@@ -25,7 +25,7 @@ internal sealed class BartAttention
     public Linear V { get; }
     public Linear Out { get; }
 
-    public IEnumerable<Linear> Linears() => [Q, K, V, Out];
+    public override IReadOnlyList<IModule> Modules => [Q, K, V, Out];
 
     /// <summary>x [batch, tq, d] attends to kv [batch, tk, d] (x itself, or the encoder output) → [batch, tq, d].</summary>
     public Tensor Forward(Tensor x, Tensor kv, AttentionMask mask)
@@ -44,7 +44,7 @@ internal sealed class BartAttention
 /// BartEncoderLayer / BartDecoderLayer: post-norm blocks. Self-attention → residual → self_attn_layer_norm;
 /// (decoder) encoder_attn → residual → encoder_attn_layer_norm; fc1 → activation → fc2 → residual → final_layer_norm.
 /// </summary>
-internal sealed class BartLayer
+internal sealed class BartLayer : CompositeModule
 {
     private readonly Activation _act;
 
@@ -77,19 +77,9 @@ internal sealed class BartLayer
     public LayerNorm FinalNorm { get; }
 
     /// <summary>Modules in checkpoint order, for registration.</summary>
-    public IEnumerable<object> Modules()
-    {
-        foreach (var l in SelfAttention.Linears()) yield return l;
-        yield return SelfNorm;
-        if (CrossAttention is not null)
-        {
-            foreach (var l in CrossAttention.Linears()) yield return l;
-            yield return CrossNorm!;
-        }
-        yield return Fc1;
-        yield return Fc2;
-        yield return FinalNorm;
-    }
+    public override IReadOnlyList<IModule> Modules => CrossAttention is null
+        ? [SelfAttention, SelfNorm, Fc1, Fc2, FinalNorm]
+        : [SelfAttention, SelfNorm, CrossAttention, CrossNorm!, Fc1, Fc2, FinalNorm];
 
     /// <summary>h [batch, t, d] → [batch, t, d]; <paramref name="encoder"/> is set in the decoder.</summary>
     public Tensor Forward(Tensor h, AttentionMask selfMask, Seq2SeqEncoding? encoder)

@@ -7,7 +7,7 @@ namespace MLNet.Compression.Modeling.Bert;
 /// BERT and RoBERTa with their masked-LM heads (BertForMaskedLM, RobertaForMaskedLM). The two differ only in key names,
 /// position numbering (RoBERTa counts from padding_idx + 1 over non-pad tokens) and the head's module names.
 /// </summary>
-public sealed class BertForMaskedLM : LanguageModel
+public sealed class BertForMaskedLM : MaskedLanguageModel
 {
     private readonly BertConfig _cfg;
     private readonly bool _roberta;
@@ -15,10 +15,12 @@ public sealed class BertForMaskedLM : LanguageModel
     private readonly Tensor _positionEmbeddings; // [maxPositions, hidden]
     private readonly Tensor? _typeEmbeddings;  // [typeVocab, hidden]
     private readonly LayerNorm _embeddingNorm;
-    private readonly BertLayer[] _layers;
-    private readonly Linear _transform;
-    private readonly LayerNorm _transformNorm;
-    private readonly Linear _decoder;
+    private readonly PostLnEncoderLayer[] _layers;
+
+    /// <summary>BertLayer's key names (modeling_bert.py); RobertaLayer's are the same.</summary>
+    private static readonly PostLnEncoderKeys LayerKeys = new(
+        "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense", "attention.output.LayerNorm",
+        "intermediate.dense", "output.dense", "output.LayerNorm", "attention.self.distance_embedding");
 
     internal BertForMaskedLM(ConfigJson config, ITensorSource source, bool roberta)
     {
@@ -38,27 +40,25 @@ public sealed class BertForMaskedLM : LanguageModel
         if (_cfg.TypeVocabSize > 0)
             _typeEmbeddings = RegisterTensor($"{e}.token_type_embeddings.weight", w.Get($"{e}.token_type_embeddings.weight", _cfg.TypeVocabSize, h));
         _embeddingNorm = Register(w.LayerNorm($"{e}.LayerNorm", h, _cfg.LayerNormEps));
-        _layers = new BertLayer[_cfg.Layers];
-        for (int i = 0; i < _cfg.Layers; i++)
-        {
-            _layers[i] = new BertLayer(_cfg, w, $"{basePrefix}.encoder.layer.{i}");
-            foreach (var m in _layers[i].Modules()) Register(m);
-            if (_layers[i].DistanceKey is { } dk) RegisterTensor(dk, _layers[i].Distance!);
-        }
+        // BertSelfAttention adds the relative scores before dividing by √headDim, so they are scaled with the scores.
+        var shape = new PostLnEncoderShape(h, _cfg.IntermediateSize, _cfg.HeadDim, _cfg.HiddenAct, _cfg.LayerNormEps,
+            RelativeDistance.For(_cfg.PositionEmbeddingType, _cfg.MaxPositions, scaleLikeScores: true));
+        _layers = RegisterAll(_cfg.Layers, i => new PostLnEncoderLayer(w, $"{basePrefix}.encoder.layer.{i}", LayerKeys, shape));
 
         // Head: BertOnlyMLMHead (cls.predictions.*) or RobertaLMHead (lm_head.*); the decoder is tied to the word embeddings.
         string head = roberta ? "lm_head" : "cls.predictions.transform";
-        _transform = Register(w.Linear($"{head}.dense", LayerRole.Head, h, h));
-        _transformNorm = Register(w.LayerNorm(roberta ? "lm_head.layer_norm" : $"{head}.LayerNorm", h, _cfg.LayerNormEps));
+        var transform = w.Linear($"{head}.dense", LayerRole.Head, h, h);
+        var transformNorm = w.LayerNorm(roberta ? "lm_head.layer_norm" : $"{head}.LayerNorm", h, _cfg.LayerNormEps);
         string decoder = roberta ? "lm_head.decoder" : "cls.predictions.decoder";
         string biasKey = roberta ? "lm_head.bias" : "cls.predictions.bias";
         var decoderWeight = w.LmHead($"{decoder}.weight", _wordEmbeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, h);
         var bias = w.TryVector($"{decoder}.bias", _cfg.VocabSize) ?? w.Vector(biasKey, _cfg.VocabSize);
-        _decoder = Register(new Linear(decoder, LayerRole.Head, new DenseWeight(decoderWeight), bias));
+        // BERT's transform uses hidden_act; RoBERTa's lm_head always uses exact gelu.
+        Head = Register(new MaskedLmHead(transform, roberta ? Activation.Gelu : _cfg.HiddenAct, transformNorm,
+            new Linear(decoder, LayerRole.Head, new DenseWeight(decoderWeight), bias)));
     }
 
     public override string ModelType => _roberta ? "roberta" : "bert";
-    public override ModelKind Kind => ModelKind.MaskedLM;
     public override int HiddenSize => _cfg.HiddenSize;
     public override int VocabSize => _cfg.VocabSize;
     public override int LayerCount => _cfg.Layers;
@@ -80,26 +80,9 @@ public sealed class BertForMaskedLM : LanguageModel
             TensorOps.AddInPlace(x, TensorOps.Embedding(_positionEmbeddings, positions));
         if (_typeEmbeddings is not null)
             TensorOps.AddInPlace(x, TensorOps.Embedding(_typeEmbeddings, input.TokenTypeIds ?? new int[batch * seq]));
-        x = _embeddingNorm.Forward(x.Reshape(batch, seq, h));
+        x = _embeddingNorm.Forward(x.Reshape(batch, seq, h)); // [batch, seq, hidden]
 
-        var hidden = new List<Tensor>();
-        if (options.OutputHiddenStates) hidden.Add(x);
-        foreach (var layer in _layers)
-        {
-            x = layer.Forward(x, tokens.Mask);
-            if (options.OutputHiddenStates) hidden.Add(x);
-        }
-        var logits = ProjectRows(x, options.LogitPositions, Head);
-        return new ModelOutput { Logits = logits, HiddenStates = hidden, LastHiddenState = x };
-    }
-
-    /// <summary>[rows, hidden] → [rows, vocab]: dense → act → LayerNorm → decoder.</summary>
-    private Tensor Head(Tensor x)
-    {
-        var t = _transform.Forward(x);
-        // BERT's transform uses hidden_act; RoBERTa's lm_head always uses exact gelu.
-        Activations.Apply(_roberta ? Activation.Gelu : _cfg.HiddenAct, t.Span);
-        return _decoder.Forward(_transformNorm.Forward(t));
+        return Encode(x, _layers.Length, (i, state) => _layers[i].Forward(state, tokens.Mask), options);
     }
 
     /// <summary>create_position_ids_from_input_ids: padding_idx + cumsum(ids != padding_idx) over non-pad tokens, padding_idx for pads.</summary>

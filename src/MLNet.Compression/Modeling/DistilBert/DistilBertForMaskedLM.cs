@@ -8,17 +8,22 @@ namespace MLNet.Compression.Modeling.DistilBert;
 /// (no token types) → LayerNorm, n_layers post-LN blocks, then vocab_transform → activation → vocab_layer_norm →
 /// vocab_projector, whose weight is the word embedding table when tie_word_embeddings is set.
 /// </summary>
-public sealed class DistilBertForMaskedLM : LanguageModel
+public sealed class DistilBertForMaskedLM : MaskedLanguageModel
 {
     private const string Base = "distilbert";
     private readonly DistilBertConfig _cfg;
     private readonly Tensor _wordEmbeddings;     // [vocab, dim]
     private readonly Tensor _positionEmbeddings; // [maxPositions, dim]
     private readonly LayerNorm _embeddingNorm;
-    private readonly DistilBertLayer[] _layers;
-    private readonly Linear _transform;
-    private readonly LayerNorm _transformNorm;
-    private readonly Linear _projector;
+    private readonly PostLnEncoderLayer[] _layers;
+
+    /// <summary>
+    /// TransformerBlock's key names (modeling_distilbert.py): MultiHeadSelfAttention (q_lin, k_lin, v_lin, out_lin) → + x →
+    /// sa_layer_norm, then FFN (lin1 → activation → lin2) → + residual → output_layer_norm. No relative positions.
+    /// </summary>
+    private static readonly PostLnEncoderKeys LayerKeys = new(
+        "attention.q_lin", "attention.k_lin", "attention.v_lin", "attention.out_lin", "sa_layer_norm",
+        "ffn.lin1", "ffn.lin2", "output_layer_norm", DistanceEmbedding: null);
 
     internal DistilBertForMaskedLM(ConfigJson config, ITensorSource source)
     {
@@ -38,22 +43,19 @@ public sealed class DistilBertForMaskedLM : LanguageModel
         _positionEmbeddings = RegisterTensor(posKey, positions);
         _embeddingNorm = Register(w.LayerNorm($"{e}.LayerNorm", d, DistilBertConfig.LayerNormEps));
 
-        _layers = new DistilBertLayer[_cfg.Layers];
-        for (int i = 0; i < _cfg.Layers; i++)
-        {
-            _layers[i] = new DistilBertLayer(_cfg, w, $"{Base}.transformer.layer.{i}");
-            foreach (var m in _layers[i].Modules()) Register(m);
-        }
+        var shape = new PostLnEncoderShape(d, _cfg.HiddenDim, _cfg.HeadDim, _cfg.Activation, DistilBertConfig.LayerNormEps);
+        _layers = RegisterAll(_cfg.Layers, i => new PostLnEncoderLayer(w, $"{Base}.transformer.layer.{i}", LayerKeys, shape));
 
-        _transform = Register(w.Linear("vocab_transform", LayerRole.Head, d, d));
-        _transformNorm = Register(w.LayerNorm("vocab_layer_norm", d, DistilBertConfig.LayerNormEps));
+        var transform = w.Linear("vocab_transform", LayerRole.Head, d, d);
+        var transformNorm = w.LayerNorm("vocab_layer_norm", d, DistilBertConfig.LayerNormEps);
         // save_pretrained drops vocab_projector.weight when it is tied; tying makes it the very same tensor as the embeddings.
-        var projectorWeight = _cfg.TieWordEmbeddings ? _wordEmbeddings : w.Get("vocab_projector.weight", _cfg.VocabSize, d);
-        _projector = Register(new Linear("vocab_projector", LayerRole.Head, new DenseWeight(projectorWeight), w.Vector("vocab_projector.bias", _cfg.VocabSize)));
+        var projectorWeight = w.LmHead("vocab_projector.weight", _wordEmbeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, d);
+        var projector = new Linear("vocab_projector", LayerRole.Head, new DenseWeight(projectorWeight), w.Vector("vocab_projector.bias", _cfg.VocabSize));
+        // vocab_transform → activation → vocab_layer_norm → vocab_projector (DistilBertForMaskedLM.forward).
+        Head = Register(new MaskedLmHead(transform, _cfg.Activation, transformNorm, projector));
     }
 
     public override string ModelType => "distilbert";
-    public override ModelKind Kind => ModelKind.MaskedLM;
     public override int HiddenSize => _cfg.Dim;
     public override int VocabSize => _cfg.VocabSize;
     public override int LayerCount => _cfg.Layers;
@@ -76,24 +78,7 @@ public sealed class DistilBertForMaskedLM : LanguageModel
         TensorOps.AddInPlace(x, TensorOps.Embedding(_positionEmbeddings, Positions.Arange(batch, seq)));
         x = _embeddingNorm.Forward(x.Reshape(batch, seq, d));                                     // [batch, seq, dim]
 
-        // Transformer.forward: hidden_states[0] is the embedding output, then one entry per block; there is no final norm.
-        var hidden = new List<Tensor>();
-        if (options.OutputHiddenStates) hidden.Add(x);
-        foreach (var layer in _layers)
-        {
-            x = layer.Forward(x, tokens.Mask);                                                    // [batch, seq, dim]
-            if (options.OutputHiddenStates) hidden.Add(x);
-        }
-        var logits = ProjectRows(x, options.LogitPositions, Head);
-        return new ModelOutput { Logits = logits, HiddenStates = hidden, LastHiddenState = x };
-    }
-
-    /// <summary>[rows, dim] → [rows, vocab]: vocab_transform → activation → vocab_layer_norm → vocab_projector.</summary>
-    private Tensor Head(Tensor x)
-    {
-        var t = _transform.Forward(x);                       // [rows, dim]
-        Activations.Apply(_cfg.Activation, t.Span);
-        return _projector.Forward(_transformNorm.Forward(t)); // [rows, vocab]
+        return Encode(x, _layers.Length, (i, state) => _layers[i].Forward(state, tokens.Mask), options);
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace MLNet.Compression.Modeling.Gpt2;
 /// dot-product attention, and the c_proj output projection. Padding keys are masked as HF's additive
 /// (1 − mask)·finfo.min does.
 /// </summary>
-internal sealed class Gpt2Attention
+internal sealed class Gpt2Attention : CompositeModule
 {
     private readonly Gpt2Config _cfg;
     private readonly int _layerIdx;
@@ -25,15 +25,16 @@ internal sealed class Gpt2Attention
     public Linear CAttn { get; }
     public Linear CProj { get; }
 
-    /// <summary>[batch, seq, hidden] → [batch, seq, hidden]</summary>
-    /// <param name="keyMask">[batch, past + seq] mask of every key position.</param>
-    public Tensor Forward(Tensor x, int[] keyMask, KeyValueCache? cache, int past)
+    public override IReadOnlyList<IModule> Modules => [CAttn, CProj];
+
+    /// <summary>[batch, seq, hidden] → [batch, seq, hidden], attending to the step's cached keys too.</summary>
+    public Tensor Forward(Tensor x, DecoderStep step)
     {
         var qkv = CAttn.Forward(x); // [batch, seq, 3·hidden]
         var (q, k, v) = SplitQkv(qkv, _cfg.HiddenSize);
-        if (cache is not null) (k, v) = cache.Update(_layerIdx, k, v); // [batch, past + seq, hidden] each
+        if (step.Cache is { } cache) (k, v) = cache.Update(_layerIdx, k, v); // [batch, past + seq, hidden] each
         var ctx = AttentionKernel.Compute(q, k, v, _cfg.Heads, _cfg.Heads, _cfg.HeadDim, _cfg.AttentionScale(_layerIdx),
-            new AttentionMask(keyMask, Causal: true, PastLength: past)); // [batch, seq, hidden]
+            new AttentionMask(step.KeyMask, Causal: true, PastLength: step.Past)); // [batch, seq, hidden]
         return CProj.Forward(ctx);
     }
 
@@ -57,7 +58,7 @@ internal sealed class Gpt2Attention
 }
 
 /// <summary>GPT2MLP: c_fc (Conv1D) → activation_function → c_proj (Conv1D).</summary>
-internal sealed class Gpt2Mlp
+internal sealed class Gpt2Mlp : CompositeModule
 {
     private readonly Activation _act;
 
@@ -71,6 +72,8 @@ internal sealed class Gpt2Mlp
     public Linear CFc { get; }
     public Linear CProj { get; }
 
+    public override IReadOnlyList<IModule> Modules => [CFc, CProj];
+
     /// <summary>[batch, seq, hidden] → [batch, seq, hidden]</summary>
     public Tensor Forward(Tensor x)
     {
@@ -81,7 +84,7 @@ internal sealed class Gpt2Mlp
 }
 
 /// <summary>GPT2Block: pre-LayerNorm residual blocks, x + attn(ln_1(x)), then x + mlp(ln_2(x)).</summary>
-internal sealed class Gpt2Block
+internal sealed class Gpt2Block : CompositeModule, IDecoderLayer
 {
     public Gpt2Block(Gpt2Config cfg, WeightLoader w, string p, int layerIdx)
     {
@@ -97,12 +100,12 @@ internal sealed class Gpt2Block
     public Gpt2Mlp Mlp { get; }
 
     /// <summary>In checkpoint order, for registration.</summary>
-    public IEnumerable<object> Modules() => [Ln1, Attn.CAttn, Attn.CProj, Ln2, Mlp.CFc, Mlp.CProj];
+    public override IReadOnlyList<IModule> Modules => [Ln1, Attn, Ln2, Mlp];
 
     /// <summary>[batch, seq, hidden] → [batch, seq, hidden]</summary>
-    public Tensor Forward(Tensor x, int[] keyMask, KeyValueCache? cache, int past)
+    public Tensor Forward(Tensor x, DecoderStep step)
     {
-        var a = Attn.Forward(Ln1.Forward(x), keyMask, cache, past); // [batch, seq, hidden]
+        var a = Attn.Forward(Ln1.Forward(x), step); // [batch, seq, hidden]
         TensorOps.AddInPlace(a, x);
         var m = Mlp.Forward(Ln2.Forward(a)); // [batch, seq, hidden]
         TensorOps.AddInPlace(m, a);

@@ -8,14 +8,11 @@ namespace MLNet.Compression.Modeling.Gpt2;
 /// ln_f, and an lm_head without bias tied to wte. Positions are arange(past, past + seq) as GPT2Model uses when no
 /// position_ids are given; right padding leaves real tokens untouched.
 /// </summary>
-public sealed class Gpt2LMHeadModel : LanguageModel
+public sealed class Gpt2LMHeadModel : CausalLanguageModel
 {
     private readonly Gpt2Config _cfg;
-    private readonly Tensor _wte; // [vocab, hidden]
     private readonly Tensor _wpe; // [maxPositions, hidden]
-    private readonly Gpt2Block[] _blocks;
     private readonly LayerNorm _lnF;
-    private readonly Linear _lmHead; // [vocab, hidden], no bias
 
     internal Gpt2LMHeadModel(ConfigJson config, ITensorSource source)
     {
@@ -31,62 +28,40 @@ public sealed class Gpt2LMHeadModel : LanguageModel
         // A bare GPT2Model checkpoint has "h.0…" / "wte.weight"; the loader retries without "transformer.".
         var w = new WeightLoader(source, "transformer");
         int h = _cfg.HiddenSize;
-        _wte = RegisterTensor("transformer.wte.weight", w.Get("transformer.wte.weight", _cfg.VocabSize, h));
+        TokenEmbeddings = RegisterTensor("transformer.wte.weight", w.Get("transformer.wte.weight", _cfg.VocabSize, h)); // [vocab, hidden]
         _wpe = RegisterTensor("transformer.wpe.weight", w.Get("transformer.wpe.weight", _cfg.MaxPositions, h));
-        _blocks = new Gpt2Block[_cfg.Layers];
-        for (int i = 0; i < _cfg.Layers; i++)
-        {
-            _blocks[i] = new Gpt2Block(_cfg, w, $"transformer.h.{i}", i);
-            foreach (var m in _blocks[i].Modules()) Register(m);
-        }
+        DecoderLayers = RegisterAll(_cfg.Layers, i => new Gpt2Block(_cfg, w, $"transformer.h.{i}", i));
         _lnF = Register(w.LayerNorm("transformer.ln_f", h, _cfg.LayerNormEps));
         // save_pretrained drops lm_head.weight when tied; tie_weights() makes it the very same tensor as wte.
-        var head = _cfg.TieWordEmbeddings ? _wte : w.Get("lm_head.weight", _cfg.VocabSize, h);
-        _lmHead = Register(new Linear("lm_head", LayerRole.Head, new DenseWeight(head), null));
+        var head = w.LmHead("lm_head.weight", TokenEmbeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, h); // [vocab, hidden]
+        LmHead = Register(new Linear("lm_head", LayerRole.Head, new DenseWeight(head), null));
     }
 
     public override string ModelType => "gpt2";
-    public override ModelKind Kind => ModelKind.CausalLM;
     public override int HiddenSize => _cfg.HiddenSize;
     public override int VocabSize => _cfg.VocabSize;
     public override int LayerCount => _cfg.Layers;
     public override int? MaxPositions => _cfg.MaxPositions;
     public Gpt2Config Gpt2Config => _cfg;
 
-    public override ModelOutput Forward(ModelInput input, ForwardOptions? options = null) => Run(input, null, options);
+    private protected override bool KeepsCache => true;
 
-    public override KeyValueCache? CreateCache() => new(_cfg.Layers);
-
-    public override ModelOutput ForwardCached(ModelInput input, KeyValueCache cache, ForwardOptions? options = null) => Run(input, cache, options);
-
-    private ModelOutput Run(ModelInput input, KeyValueCache? cache, ForwardOptions? options)
+    private protected override Tensor Embed(ModelInput input, DecoderStep step)
     {
-        options ??= ForwardOptions.Default;
         var tokens = input.Tokens;
-        int batch = tokens.Batch, seq = tokens.Length, h = _cfg.HiddenSize;
-        int past = cache?.Advance(tokens) ?? 0;
-        int[] keyMask = cache?.Mask ?? tokens.Mask; // [batch, past + seq]
+        int batch = tokens.Batch, seq = tokens.Length, h = _cfg.HiddenSize, past = step.Past;
         if (past + seq > _cfg.MaxPositions)
             throw new ArgumentException($"Input of {past + seq} positions exceeds n_positions = {_cfg.MaxPositions} of this gpt2 model.");
 
         // [batch·seq, hidden] = wte(ids) + wpe(positions) (+ wte(token_type_ids), which GPT-2 embeds with the same table)
-        var x = TensorOps.Embedding(_wte, tokens.Ids);
+        var x = TensorOps.Embedding(TokenEmbeddings, tokens.Ids);
         TensorOps.AddInPlace(x, TensorOps.Embedding(_wpe, Positions.Arange(batch, seq, past)));
-        if (input.TokenTypeIds is { } types) TensorOps.AddInPlace(x, TensorOps.Embedding(_wte, types));
-        x = x.Reshape(batch, seq, h); // [batch, seq, hidden]
-
-        var hidden = new List<Tensor>();
-        foreach (var block in _blocks)
-        {
-            if (options.OutputHiddenStates) hidden.Add(x);
-            x = block.Forward(x, keyMask, cache, past);
-        }
-        x = _lnF.Forward(x); // [batch, seq, hidden]
-        // HF appends the last hidden state after ln_f, so there are n_layer + 1 entries.
-        if (options.OutputHiddenStates) hidden.Add(x);
-        var logits = ProjectRows(x, options.LogitPositions, _lmHead.Forward); // [batch, seq, vocab] or [positions, vocab]
-        return new ModelOutput { Logits = logits, HiddenStates = hidden, LastHiddenState = x };
+        if (input.TokenTypeIds is { } types) TensorOps.AddInPlace(x, TensorOps.Embedding(TokenEmbeddings, types));
+        return x.Reshape(batch, seq, h); // [batch, seq, hidden]
     }
+
+    /// <summary>transformer.ln_f: [batch, seq, hidden].</summary>
+    private protected override Tensor Final(Tensor x) => _lnF.Forward(x);
 }
 
 /// <summary>Registers "gpt2".</summary>

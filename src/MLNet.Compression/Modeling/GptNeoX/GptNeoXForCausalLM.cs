@@ -7,14 +7,10 @@ namespace MLNet.Compression.Modeling.GptNeoX;
 /// GPTNeoXForCausalLM (v4.36 modeling_gpt_neox.py; Pythia, GPT-NeoX-20B): embed_in, layers, final_layer_norm, embed_out
 /// (untied by default; tied to embed_in when tie_word_embeddings).
 /// </summary>
-public sealed class GptNeoXForCausalLM : LanguageModel
+public sealed class GptNeoXForCausalLM : CausalLanguageModel
 {
     private readonly GptNeoXConfig _cfg;
-    private readonly Tensor _embeddings; // [vocab, hidden]
-    private readonly GptNeoXLayer[] _layers;
     private readonly LayerNorm _finalNorm;
-    private readonly Linear _head;       // [vocab, hidden]
-    private readonly RotaryFactory _rotary;
 
     internal GptNeoXForCausalLM(ConfigJson config, ITensorSource source)
     {
@@ -23,48 +19,23 @@ public sealed class GptNeoXForCausalLM : LanguageModel
         Generation = DecoderConfigChecks.Generation(config, bos: 0, eos: 2);
         var w = new WeightLoader(source, "gpt_neox");
         int h = _cfg.HiddenSize;
-        _embeddings = RegisterTensor("gpt_neox.embed_in.weight", w.Get("gpt_neox.embed_in.weight", _cfg.VocabSize, h));
-        _layers = new GptNeoXLayer[_cfg.Layers];
-        for (int i = 0; i < _cfg.Layers; i++)
-        {
-            _layers[i] = new GptNeoXLayer(_cfg, w, $"gpt_neox.layers.{i}");
-            foreach (var m in _layers[i].Modules()) Register(m);
-        }
+        TokenEmbeddings = RegisterTensor("gpt_neox.embed_in.weight", w.Get("gpt_neox.embed_in.weight", _cfg.VocabSize, h)); // [vocab, hidden]
+        DecoderLayers = RegisterAll(_cfg.Layers, i => new GptNeoXLayer(_cfg, w, $"gpt_neox.layers.{i}"));
         _finalNorm = Register(w.LayerNorm("gpt_neox.final_layer_norm", h, _cfg.LayerNormEps));
-        var headWeight = w.LmHead("embed_out.weight", _embeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, h);
-        _head = Register(new Linear("embed_out", LayerRole.Head, new DenseWeight(headWeight), null));
-        _rotary = new RotaryFactory(_cfg.RotaryDim, _cfg.RotaryEmbBase, _cfg.MaxPositions, _cfg.RopeScaling);
+        var headWeight = w.LmHead("embed_out.weight", TokenEmbeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, h); // [vocab, hidden]
+        LmHead = Register(new Linear("embed_out", LayerRole.Head, new DenseWeight(headWeight), null));
+        // Rotary on the first rotary_ndims = rotary_pct·head_dim channels of each head.
+        Rope = new RotaryFactory(_cfg.RotaryDim, _cfg.RotaryEmbBase, _cfg.MaxPositions, _cfg.RopeScaling);
     }
 
     public override string ModelType => "gpt_neox";
-    public override ModelKind Kind => ModelKind.CausalLM;
     public override int HiddenSize => _cfg.HiddenSize;
     public override int VocabSize => _cfg.VocabSize;
     public override int LayerCount => _cfg.Layers;
     public GptNeoXConfig GptNeoXConfig => _cfg;
 
-    public override ModelOutput Forward(ModelInput input, ForwardOptions? options = null)
-    {
-        options ??= ForwardOptions.Default;
-        var tokens = input.Tokens;
-        int batch = tokens.Batch, seq = tokens.Length, h = _cfg.HiddenSize;
-        // GPTNeoXModel.forward numbers positions arange(seq) when position_ids is not given.
-        int[] positions = Positions.Arange(batch, seq);
-        var rotary = _rotary.For(seq);
-
-        var x = TensorOps.Embedding(_embeddings, tokens.Ids).Reshape(batch, seq, h); // [batch, seq, hidden]
-        var hidden = new List<Tensor>();
-        foreach (var layer in _layers)
-        {
-            if (options.OutputHiddenStates) hidden.Add(x);
-            x = layer.Forward(x, tokens.Mask, positions, rotary);
-        }
-        x = _finalNorm.Forward(x); // [batch, seq, hidden]
-        // HF appends the final-norm output as the last hidden state.
-        if (options.OutputHiddenStates) hidden.Add(x);
-        var logits = ProjectRows(x, options.LogitPositions, _head.Forward); // [batch, seq, vocab] or [positions, vocab]
-        return new ModelOutput { Logits = logits, HiddenStates = hidden, LastHiddenState = x };
-    }
+    /// <summary>gpt_neox.final_layer_norm: [batch, seq, hidden].</summary>
+    private protected override Tensor Final(Tensor x) => _finalNorm.Forward(x);
 }
 
 /// <summary>Registers "gpt_neox".</summary>

@@ -6,7 +6,7 @@ namespace MLNet.Compression.Modeling.GptNeoX;
 /// GPTNeoXLayer (v4.36 modeling_gpt_neox.py): LayerNorm → fused query_key_value → partial rotary → causal attention → dense,
 /// and LayerNorm → dense_h_to_4h → act → dense_4h_to_h, joined by the parallel or the sequential residual.
 /// </summary>
-internal sealed class GptNeoXLayer
+internal sealed class GptNeoXLayer : CompositeModule, IDecoderLayer
 {
     private readonly GptNeoXConfig _cfg;
 
@@ -31,12 +31,12 @@ internal sealed class GptNeoXLayer
     public Linear Down { get; }
 
     /// <summary>In checkpoint order, for registration.</summary>
-    public IEnumerable<object> Modules() => [InputNorm, PostAttentionNorm, QueryKeyValue, Dense, Up, Down];
+    public override IReadOnlyList<IModule> Modules => [InputNorm, PostAttentionNorm, QueryKeyValue, Dense, Up, Down];
 
-    /// <summary>[batch, seq, hidden] → [batch, seq, hidden]; positions [batch, seq].</summary>
-    public Tensor Forward(Tensor x, int[] keyMask, int[] positions, Rotary rotary)
+    /// <summary>[batch, seq, hidden] → [batch, seq, hidden]; the step carries the [batch, seq] positions and the rotary.</summary>
+    public Tensor Forward(Tensor x, DecoderStep step)
     {
-        var attn = Attention(InputNorm.Forward(x), keyMask, positions, rotary); // [batch, seq, hidden]
+        var attn = Attention(InputNorm.Forward(x), step.KeyMask, step.PositionIds!, step.Rotary!); // [batch, seq, hidden]
         if (_cfg.UseParallelResidual)
         {
             // mlp_output + attn_output + hidden_states, summed in that order.

@@ -6,7 +6,7 @@ namespace MLNet.Compression.Modeling.Llama;
 /// LlamaDecoderLayer (v4.36 modeling_llama.py): pre-RMSNorm self-attention with rotary q/k and grouped-query heads,
 /// residual, pre-RMSNorm gated MLP down(act(gate(x))·up(x)), residual.
 /// </summary>
-internal sealed class LlamaDecoderLayer
+internal sealed class LlamaDecoderLayer : CompositeModule, IDecoderLayer
 {
     private readonly LlamaConfig _cfg;
 
@@ -36,11 +36,13 @@ internal sealed class LlamaDecoderLayer
     public Linear Down { get; }
 
     /// <summary>In checkpoint order, for registration.</summary>
-    public IEnumerable<object> Modules() => [InputNorm, Query, Key, Value, Output, PostAttentionNorm, Gate, Up, Down];
+    public override IReadOnlyList<IModule> Modules => [InputNorm, Query, Key, Value, Output, PostAttentionNorm, Gate, Up, Down];
 
-    /// <summary>[batch, seq, hidden] → [batch, seq, hidden]; positions [batch, seq].</summary>
-    public Tensor Forward(Tensor x, int[] keyMask, int[] positions, Rotary rotary)
+    /// <summary>[batch, seq, hidden] → [batch, seq, hidden]; the step carries the [batch, seq] positions and the rotary.</summary>
+    public Tensor Forward(Tensor x, DecoderStep step)
     {
+        int[] keyMask = step.KeyMask, positions = step.PositionIds!;
+        var rotary = step.Rotary!;
         int batch = x.Dim(0), seq = x.Dim(1), d = _cfg.HeadDim;
         var normed = InputNorm.Forward(x);           // [batch, seq, hidden]
         var q = Query.Forward(normed);               // [batch, seq, heads·headDim]

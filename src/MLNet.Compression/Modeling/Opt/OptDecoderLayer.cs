@@ -6,7 +6,7 @@ namespace MLNet.Compression.Modeling.Opt;
 /// OPTAttention (modeling_opt.py, v4.36): separate q/k/v/out projections; the query is multiplied by head_dim^-0.5
 /// right after q_proj, before the product with the keys, as HF does (so the scores round as HF's do).
 /// </summary>
-internal sealed class OptAttention
+internal sealed class OptAttention : CompositeModule
 {
     private readonly OptConfig _cfg;
     private readonly int _layerIdx;
@@ -29,18 +29,20 @@ internal sealed class OptAttention
     public Linear QProj { get; }
     public Linear OutProj { get; }
 
-    /// <summary>[batch, seq, hidden] → [batch, seq, hidden]</summary>
-    /// <param name="keyMask">[batch, past + seq] mask of every key position.</param>
-    public Tensor Forward(Tensor x, int[] keyMask, KeyValueCache? cache, int past)
+    /// <summary>k, v, q, out: HF's named_parameters() order for OPTAttention.</summary>
+    public override IReadOnlyList<IModule> Modules => [KProj, VProj, QProj, OutProj];
+
+    /// <summary>[batch, seq, hidden] → [batch, seq, hidden], attending to the step's cached keys too.</summary>
+    public Tensor Forward(Tensor x, DecoderStep step)
     {
         var q = QProj.Forward(x); // [batch, seq, hidden]
         TensorOps.Scale(q, _scaling);
         var k = KProj.Forward(x); // [batch, seq, hidden]
         var v = VProj.Forward(x); // [batch, seq, hidden]
-        if (cache is not null) (k, v) = cache.Update(_layerIdx, k, v); // [batch, past + seq, hidden] each
+        if (step.Cache is { } cache) (k, v) = cache.Update(_layerIdx, k, v); // [batch, past + seq, hidden] each
         int heads = q.Dim(-1) / _cfg.HeadDim; // from the weight: head pruning removes heads for real
         var ctx = AttentionKernel.Compute(q, k, v, heads, heads, _cfg.HeadDim, 1f,
-            new AttentionMask(keyMask, Causal: true, PastLength: past)); // [batch, seq, hidden]
+            new AttentionMask(step.KeyMask, Causal: true, PastLength: step.Past)); // [batch, seq, hidden]
         return OutProj.Forward(ctx);
     }
 }
@@ -49,7 +51,7 @@ internal sealed class OptAttention
 /// OPTDecoderLayer: self-attention and fc1 → activation → fc2, each with a residual. do_layer_norm_before picks
 /// pre-norm (LayerNorm on the branch input) or post-norm (LayerNorm after the residual sum, the 350m layout).
 /// </summary>
-internal sealed class OptDecoderLayer
+internal sealed class OptDecoderLayer : CompositeModule, IDecoderLayer
 {
     private readonly OptConfig _cfg;
 
@@ -71,14 +73,13 @@ internal sealed class OptDecoderLayer
     public LayerNorm FinalLayerNorm { get; }
 
     /// <summary>In checkpoint order, for registration.</summary>
-    public IEnumerable<object> Modules() =>
-        [SelfAttn.KProj, SelfAttn.VProj, SelfAttn.QProj, SelfAttn.OutProj, SelfAttnLayerNorm, Fc1, Fc2, FinalLayerNorm];
+    public override IReadOnlyList<IModule> Modules => [SelfAttn, SelfAttnLayerNorm, Fc1, Fc2, FinalLayerNorm];
 
     /// <summary>[batch, seq, hidden] → [batch, seq, hidden]</summary>
-    public Tensor Forward(Tensor x, int[] keyMask, KeyValueCache? cache, int past)
+    public Tensor Forward(Tensor x, DecoderStep step)
     {
         bool pre = _cfg.DoLayerNormBefore;
-        var a = SelfAttn.Forward(pre ? SelfAttnLayerNorm.Forward(x) : x, keyMask, cache, past); // [batch, seq, hidden]
+        var a = SelfAttn.Forward(pre ? SelfAttnLayerNorm.Forward(x) : x, step); // [batch, seq, hidden]
         TensorOps.AddInPlace(a, x);
         if (!pre) a = SelfAttnLayerNorm.Forward(a);
 

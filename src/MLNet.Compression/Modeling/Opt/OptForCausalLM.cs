@@ -9,19 +9,16 @@ namespace MLNet.Compression.Modeling.Opt;
 /// (cumsum(mask)·mask − 1, looked up at +2: OPTLearnedPositionalEmbedding's offset), then the layers, the optional
 /// final_layer_norm and project_out; lm_head [vocab, word_embed_proj_dim] without bias, tied to embed_tokens.
 /// </summary>
-public sealed class OptForCausalLM : LanguageModel
+public sealed class OptForCausalLM : CausalLanguageModel
 {
     /// <summary>OPTLearnedPositionalEmbedding looks positions up at index + 2 (a fairseq padding_idx legacy).</summary>
     private const int PositionOffset = 2;
 
     private readonly OptConfig _cfg;
-    private readonly Tensor _embedTokens;    // [vocab, wordEmbedProjDim]
     private readonly Tensor _embedPositions; // [maxPositions + 2, hidden]
     private readonly Linear? _projectIn;     // wordEmbedProjDim → hidden
     private readonly Linear? _projectOut;    // hidden → wordEmbedProjDim
-    private readonly OptDecoderLayer[] _layers;
     private readonly LayerNorm? _finalLayerNorm;
-    private readonly Linear _lmHead;         // [vocab, wordEmbedProjDim], no bias
 
     internal OptForCausalLM(ConfigJson config, ITensorSource source)
     {
@@ -39,7 +36,7 @@ public sealed class OptForCausalLM : LanguageModel
         var w = new WeightLoader(source, "model");
         int h = _cfg.HiddenSize, e = _cfg.WordEmbedProjDim;
         const string d = "model.decoder";
-        _embedTokens = RegisterTensor($"{d}.embed_tokens.weight", w.Get($"{d}.embed_tokens.weight", _cfg.VocabSize, e));
+        TokenEmbeddings = RegisterTensor($"{d}.embed_tokens.weight", w.Get($"{d}.embed_tokens.weight", _cfg.VocabSize, e)); // [vocab, wordEmbedProjDim]
         _embedPositions = RegisterTensor($"{d}.embed_positions.weight",
             w.Get($"{d}.embed_positions.weight", _cfg.MaxPositions + PositionOffset, h));
         // Registered in HF's named_parameters() order: project_out, project_in, final_layer_norm, then the layers.
@@ -50,18 +47,13 @@ public sealed class OptForCausalLM : LanguageModel
         }
         if (_cfg.HasFinalLayerNorm)
             _finalLayerNorm = Register(w.LayerNorm($"{d}.final_layer_norm", h, OptConfig.LayerNormEps, affine: _cfg.LayerNormElementwiseAffine));
-        _layers = new OptDecoderLayer[_cfg.Layers];
-        for (int i = 0; i < _cfg.Layers; i++)
-        {
-            _layers[i] = new OptDecoderLayer(_cfg, w, $"{d}.layers.{i}", i);
-            foreach (var m in _layers[i].Modules()) Register(m);
-        }
-        var head = _cfg.TieWordEmbeddings ? _embedTokens : w.Get("lm_head.weight", _cfg.VocabSize, e);
-        _lmHead = Register(new Linear("lm_head", LayerRole.Head, new DenseWeight(head), null));
+        DecoderLayers = RegisterAll(_cfg.Layers, i => new OptDecoderLayer(_cfg, w, $"{d}.layers.{i}", i));
+        // tie_weights() makes lm_head the very tensor of embed_tokens; save_pretrained drops lm_head.weight when tied.
+        var head = w.LmHead("lm_head.weight", TokenEmbeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, e); // [vocab, wordEmbedProjDim]
+        LmHead = Register(new Linear("lm_head", LayerRole.Head, new DenseWeight(head), null));
     }
 
     public override string ModelType => "opt";
-    public override ModelKind Kind => ModelKind.CausalLM;
     public override int HiddenSize => _cfg.HiddenSize;
     public override int VocabSize => _cfg.VocabSize;
     public override int LayerCount => _cfg.Layers;
@@ -74,40 +66,36 @@ public sealed class OptForCausalLM : LanguageModel
     /// <summary>project_out, or null when word_embed_proj_dim equals hidden_size.</summary>
     public Linear? ProjectOut => _projectOut;
 
-    public override ModelOutput Forward(ModelInput input, ForwardOptions? options = null) => Run(input, null, options);
+    private protected override bool KeepsCache => true;
 
-    public override KeyValueCache? CreateCache() => new(_cfg.Layers);
-
-    public override ModelOutput ForwardCached(ModelInput input, KeyValueCache cache, ForwardOptions? options = null) => Run(input, cache, options);
-
-    private ModelOutput Run(ModelInput input, KeyValueCache? cache, ForwardOptions? options)
+    /// <summary>The positions of the new tokens, numbered over the whole mask (cached positions included).</summary>
+    private protected override DecoderStep BeginStep(TokenBatch tokens, int[] keyMask, int past, KeyValueCache? cache)
     {
-        options ??= ForwardOptions.Default;
-        var tokens = input.Tokens;
-        int batch = tokens.Batch, seq = tokens.Length, h = _cfg.HiddenSize;
-        int past = cache?.Advance(tokens) ?? 0;
-        int[] keyMask = cache?.Mask ?? tokens.Mask; // [batch, past + seq]
-        int[] positions = NewPositions(keyMask, batch, past, seq); // [batch, seq], already offset by 2
+        int[] positions = NewPositions(keyMask, tokens.Batch, past, tokens.Length); // [batch, seq], already offset by 2
         if (positions.Length > 0 && positions.Max() >= _embedPositions.Dim(0))
-            throw new ArgumentException($"Input of {past + seq} positions exceeds max_position_embeddings = {_cfg.MaxPositions} of this opt model.");
+            throw new ArgumentException($"Input of {past + tokens.Length} positions exceeds max_position_embeddings = {_cfg.MaxPositions} of this opt model.");
+        return new DecoderStep(keyMask, past, cache) { PositionIds = positions };
+    }
 
-        var x = TensorOps.Embedding(_embedTokens, tokens.Ids).Reshape(batch, seq, _cfg.WordEmbedProjDim); // [batch, seq, wordEmbedProjDim]
+    /// <summary>embed_tokens → project_in → + embed_positions: [batch, seq, hidden].</summary>
+    private protected override Tensor Embed(ModelInput input, DecoderStep step)
+    {
+        var tokens = input.Tokens;
+        var x = EmbedTokens(TokenEmbeddings, tokens); // [batch, seq, wordEmbedProjDim]
         if (_projectIn is not null) x = _projectIn.Forward(x); // [batch, seq, hidden]
-        TensorOps.AddInPlace(x, TensorOps.Embedding(_embedPositions, positions));
-        x = x.Reshape(batch, seq, h); // [batch, seq, hidden]
+        TensorOps.AddInPlace(x, TensorOps.Embedding(_embedPositions, step.PositionIds!));
+        return x.Reshape(tokens.Batch, tokens.Length, _cfg.HiddenSize); // [batch, seq, hidden]
+    }
 
-        var hidden = new List<Tensor>();
-        foreach (var layer in _layers)
-        {
-            if (options.OutputHiddenStates) hidden.Add(x);
-            x = layer.Forward(x, keyMask, cache, past);
-        }
+    /// <summary>
+    /// final_layer_norm (when the config has one) then project_out: [batch, seq, hidden] → [batch, seq, wordEmbedProjDim].
+    /// HF records this as the last hidden state, so it is word_embed_proj_dim wide on 350m-style models.
+    /// </summary>
+    private protected override Tensor Final(Tensor x)
+    {
         if (_finalLayerNorm is not null) x = _finalLayerNorm.Forward(x);
         if (_projectOut is not null) x = _projectOut.Forward(x); // [batch, seq, wordEmbedProjDim]
-        // The last entry is after final_layer_norm and project_out, so it is word_embed_proj_dim wide on 350m-style models.
-        if (options.OutputHiddenStates) hidden.Add(x);
-        var logits = ProjectRows(x, options.LogitPositions, _lmHead.Forward); // [batch, seq, vocab] or [positions, vocab]
-        return new ModelOutput { Logits = logits, HiddenStates = hidden, LastHiddenState = x };
+        return x;
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace MLNet.Compression.Modeling.T5;
 /// into the initialisation, Raffel et al. 2020 §2.1). Only block 0 of each stack owns relative_attention_bias; the bias
 /// it computes is reused by every later block of that stack.
 /// </summary>
-internal sealed class T5Attention
+internal sealed class T5Attention : CompositeModule
 {
     private readonly T5Config _cfg;
     private readonly bool _isDecoder;
@@ -36,7 +36,8 @@ internal sealed class T5Attention
     public string? RelativeBiasKey { get; }
     public Tensor? RelativeBias { get; }
 
-    public IEnumerable<Linear> Linears() => [Q, K, V, O];
+    /// <summary>q, k, v, o; the relative_attention_bias table is listed by <see cref="T5Block"/>.</summary>
+    public override IReadOnlyList<IModule> Modules => [Q, K, V, O];
 
     /// <summary>
     /// x [batch, tq, d_model] attends to kv [batch, tk, d_model] (kv = x for self-attention, the encoder output for

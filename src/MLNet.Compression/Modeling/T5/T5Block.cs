@@ -5,7 +5,7 @@ namespace MLNet.Compression.Modeling.T5;
 /// <summary>
 /// T5DenseActDense (v1.0: wo(act(wi x))) or T5DenseGatedActDense (v1.1: wo(act(wi_0 x) ⊙ wi_1 x)), modeling_t5.py.
 /// </summary>
-internal sealed class T5FeedForward
+internal sealed class T5FeedForward : CompositeModule
 {
     private readonly Activation _act;
 
@@ -31,7 +31,7 @@ internal sealed class T5FeedForward
     public Linear Up { get; }
     public Linear Down { get; }
 
-    public IEnumerable<Linear> Linears() => Gate is null ? [Up, Down] : [Gate, Up, Down];
+    public override IReadOnlyList<IModule> Modules => Gate is null ? [Up, Down] : [Gate, Up, Down];
 
     /// <summary>[.., d_model] → [.., d_model]</summary>
     public Tensor Forward(Tensor x)
@@ -57,7 +57,7 @@ internal sealed class T5FeedForward
 /// T5Block: pre-norm sublayers with residuals: layer.0 self-attention, (decoder) layer.1 cross-attention, then the FFN
 /// (layer.1 in the encoder, layer.2 in the decoder). Each norm is a T5LayerNorm (RMS, no mean, no bias).
 /// </summary>
-internal sealed class T5Block
+internal sealed class T5Block : CompositeModule
 {
     /// <param name="p">key prefix, e.g. "decoder.block.3"</param>
     public T5Block(T5Config cfg, WeightLoader w, string p, bool isDecoder, bool hasRelativeBias)
@@ -85,18 +85,20 @@ internal sealed class T5Block
 
     internal static RmsNorm Norm(WeightLoader w, string p, int d, float eps) => new(p, w.Vector($"{p}.weight", d), eps);
 
-    /// <summary>Modules in checkpoint order, for registration.</summary>
-    public IEnumerable<object> Modules()
+    /// <summary>
+    /// Modules in checkpoint order, for registration; block 0's relative_attention_bias table comes last, after the norms,
+    /// which is where <see cref="LanguageModel.OtherTensors"/> (and so saved files) list it.
+    /// </summary>
+    public override IReadOnlyList<IModule> Modules
     {
-        yield return SelfNorm;
-        foreach (var l in SelfAttention.Linears()) yield return l;
-        if (CrossAttention is not null)
+        get
         {
-            yield return CrossNorm!;
-            foreach (var l in CrossAttention.Linears()) yield return l;
+            List<IModule> modules = [SelfNorm, SelfAttention];
+            if (CrossAttention is not null) modules.AddRange([CrossNorm!, CrossAttention]);
+            modules.AddRange([FfnNorm, Ffn]);
+            if (SelfAttention.RelativeBiasKey is { } key) modules.Add(new NamedTensor(key, SelfAttention.RelativeBias!));
+            return modules;
         }
-        yield return FfnNorm;
-        foreach (var l in Ffn.Linears()) yield return l;
     }
 
     /// <summary>

@@ -38,26 +38,15 @@ public sealed class T5ForConditionalGeneration : Seq2SeqLanguageModel
         // encoder.embed_tokens and decoder.embed_tokens are the shared module itself; HF saves only shared.weight.
         _shared = RegisterTensor("shared.weight", w.GetTied("shared.weight", "encoder.embed_tokens.weight", vocab, d));
 
-        _encoder = new T5Block[_cfg.EncoderLayers];
-        for (int i = 0; i < _encoder.Length; i++)
-            _encoder[i] = RegisterBlock(new T5Block(_cfg, w, $"encoder.block.{i}", isDecoder: false, hasRelativeBias: i == 0));
+        _encoder = RegisterAll(_cfg.EncoderLayers, i => new T5Block(_cfg, w, $"encoder.block.{i}", isDecoder: false, hasRelativeBias: i == 0));
         _encoderNorm = Register(T5Block.Norm(w, "encoder.final_layer_norm", d, _cfg.LayerNormEps));
 
-        _decoder = new T5Block[_cfg.DecoderLayers];
-        for (int i = 0; i < _decoder.Length; i++)
-            _decoder[i] = RegisterBlock(new T5Block(_cfg, w, $"decoder.block.{i}", isDecoder: true, hasRelativeBias: i == 0));
+        _decoder = RegisterAll(_cfg.DecoderLayers, i => new T5Block(_cfg, w, $"decoder.block.{i}", isDecoder: true, hasRelativeBias: i == 0));
         _decoderNorm = Register(T5Block.Norm(w, "decoder.final_layer_norm", d, _cfg.LayerNormEps));
 
         // tie_weights() makes lm_head.weight the shared tensor whatever the checkpoint holds under lm_head.
-        var head = _cfg.TieWordEmbeddings ? _shared : w.Get("lm_head.weight", vocab, d);
+        var head = w.LmHead("lm_head.weight", _shared, _cfg.TieWordEmbeddings, vocab, d);
         _lmHead = Register(new Linear("lm_head", LayerRole.Head, new DenseWeight(head), null));
-    }
-
-    private T5Block RegisterBlock(T5Block block)
-    {
-        foreach (var m in block.Modules()) Register(m);
-        if (block.SelfAttention.RelativeBiasKey is { } key) RegisterTensor(key, block.SelfAttention.RelativeBias!);
-        return block;
     }
 
     public override string ModelType => "t5";

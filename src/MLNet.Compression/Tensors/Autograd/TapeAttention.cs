@@ -35,11 +35,11 @@ public sealed partial class Tape
             int b = index / heads, h = index % heads, kvh = h / group;
             var p = pd.AsSpan(index * tq * tk, tq * tk);
             // P[tq, tk] = scale · Q_bh · K_bhᵀ, then masked softmax by rows
-            Gemm.Sgemm(false, true, tq, tk, headDim, scale, qd.AsSpan(b * tq * qStride + h * headDim), qStride,
+            ComputeBackend.Current.Sgemm(false, true, tq, tk, headDim, scale, qd.AsSpan(b * tq * qStride + h * headDim), qStride,
                 kd.AsSpan(b * tk * kvStride + kvh * headDim), kvStride, 0f, p, tk);
             for (int i = 0; i < tq; i++) MaskedSoftmaxRow(p.Slice(i * tk, tk), keyMask, b * tk, causal ? i : -1);
             // O_bh[tq, headDim] = P · V_bh
-            Gemm.Sgemm(false, false, tq, headDim, tk, 1f, p, tk, vd.AsSpan(b * tk * kvStride + kvh * headDim), kvStride, 0f,
+            ComputeBackend.Current.Sgemm(false, false, tq, headDim, tk, 1f, p, tk, vd.AsSpan(b * tk * kvStride + kvh * headDim), kvStride, 0f,
                 od.AsSpan(b * tq * qStride + h * headDim), qStride);
         });
 
@@ -63,10 +63,10 @@ public sealed partial class Tape
                     var p = pd.AsSpan((b * heads + h) * tq * tk, tq * tk);
                     var go = g.AsSpan(b * tq * qStride + h * headDim);
                     if (gv is not null)
-                        Gemm.Sgemm(true, false, tk, headDim, tq, 1f, p, tk, go, qStride, 1f, gv.AsSpan(b * tk * kvStride + kvh * headDim), kvStride);
+                        ComputeBackend.Current.Sgemm(true, false, tk, headDim, tq, 1f, p, tk, go, qStride, 1f, gv.AsSpan(b * tk * kvStride + kvh * headDim), kvStride);
                     if (gq is null && gk is null) continue;
                     // ∂P[tq, tk] = ∂O · Vᵀ
-                    Gemm.Sgemm(false, true, tq, tk, headDim, 1f, go, qStride, vs, kvStride, 0f, ds, tk);
+                    ComputeBackend.Current.Sgemm(false, true, tq, tk, headDim, 1f, go, qStride, vs, kvStride, 0f, ds, tk);
                     for (int i = 0; i < tq; i++)
                     {
                         var pr = p.Slice(i * tk, tk);
@@ -76,9 +76,9 @@ public sealed partial class Tape
                         TensorPrimitives.Multiply(dr, pr, dr);
                     }
                     if (gq is not null)
-                        Gemm.Sgemm(false, false, tq, headDim, tk, scale, ds, tk, ks, kvStride, 1f, gq.AsSpan(b * tq * qStride + h * headDim), qStride);
+                        ComputeBackend.Current.Sgemm(false, false, tq, headDim, tk, scale, ds, tk, ks, kvStride, 1f, gq.AsSpan(b * tq * qStride + h * headDim), qStride);
                     if (gk is not null)
-                        Gemm.Sgemm(true, false, tk, headDim, tq, scale, ds, tk, qd.AsSpan(b * tq * qStride + h * headDim), qStride, 1f,
+                        ComputeBackend.Current.Sgemm(true, false, tk, headDim, tq, scale, ds, tk, qd.AsSpan(b * tq * qStride + h * headDim), qStride, 1f,
                             gk.AsSpan(b * tk * kvStride + kvh * headDim), kvStride);
                 }
             });

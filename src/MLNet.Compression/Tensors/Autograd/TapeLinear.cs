@@ -8,7 +8,7 @@ public sealed partial class Tape
     /// <summary>
     /// y = x·Wᵀ + b for an nn.Linear weight W [out, in], or y = x·W + b for a Conv1D weight W [in, out]
     /// (<paramref name="conv1D"/>; GPT-2 keeps that layout in its checkpoint, and so do its gradients).
-    /// x is [.., in]; y is [.., out]. The forward and both backward products are one <see cref="Gemm.Sgemm"/> each:
+    /// x is [.., in]; y is [.., out]. The forward and both backward products are one <see cref="IComputeBackend.Sgemm"/> call on <see cref="ComputeBackend.Current"/> each:
     /// ∂x = ∂y·W (or ∂y·Wᵀ), ∂W = ∂yᵀ·x (or xᵀ·∂y), ∂b = Σ_rows ∂y.
     /// </summary>
     public Variable Linear(Variable x, Variable w, Variable? b = null, bool conv1D = false)
@@ -25,7 +25,7 @@ public sealed partial class Tape
         shape[^1] = outF;
         var y = Allocate(shape, zero: false); // [.., out]
         // Conv1D: B = W stored [k = in, n = out], used as is; nn.Linear: B = W stored [n = out, k = in], transposed.
-        Gemm.Sgemm(false, !conv1D, rows, outF, inF, 1f, x.Value.ReadOnlySpan, inF, w.Value.ReadOnlySpan, conv1D ? outF : inF, 0f, y.Span, outF);
+        ComputeBackend.Current.Sgemm(false, !conv1D, rows, outF, inF, 1f, x.Value.ReadOnlySpan, inF, w.Value.ReadOnlySpan, conv1D ? outF : inF, 0f, y.Span, outF);
         if (b is not null)
         {
             var ys = y.Span;
@@ -39,14 +39,14 @@ public sealed partial class Tape
             if (x.RequiresGrad)
             {
                 var gx = x.GradForAccumulate(this).Span; // [rows, in]
-                if (conv1D) Gemm.Sgemm(false, true, rows, inF, outF, 1f, g, outF, w.Value.ReadOnlySpan, outF, 1f, gx, inF);
-                else Gemm.Sgemm(false, false, rows, inF, outF, 1f, g, outF, w.Value.ReadOnlySpan, inF, 1f, gx, inF);
+                if (conv1D) ComputeBackend.Current.Sgemm(false, true, rows, inF, outF, 1f, g, outF, w.Value.ReadOnlySpan, outF, 1f, gx, inF);
+                else ComputeBackend.Current.Sgemm(false, false, rows, inF, outF, 1f, g, outF, w.Value.ReadOnlySpan, inF, 1f, gx, inF);
             }
             if (w.RequiresGrad)
             {
                 var gw = w.GradForAccumulate(this).Span;
-                if (conv1D) Gemm.Sgemm(true, false, inF, outF, rows, 1f, x.Value.ReadOnlySpan, inF, g, outF, 1f, gw, outF); // [in, out]
-                else Gemm.Sgemm(true, false, outF, inF, rows, 1f, g, outF, x.Value.ReadOnlySpan, inF, 1f, gw, inF);      // [out, in]
+                if (conv1D) ComputeBackend.Current.Sgemm(true, false, inF, outF, rows, 1f, x.Value.ReadOnlySpan, inF, g, outF, 1f, gw, outF); // [in, out]
+                else ComputeBackend.Current.Sgemm(true, false, outF, inF, rows, 1f, g, outF, x.Value.ReadOnlySpan, inF, 1f, gw, inF);      // [out, in]
             }
             if (b is not null && b.RequiresGrad)
             {
