@@ -28,7 +28,7 @@ public sealed class HessianAccumulator
         if (rows == 0) return;
         int n = InFeatures;
         if (_scratch.Length == 0) _scratch = new float[n * n]; // [in, in]
-        Gemm.Sgemm(true, false, n, n, rows, 1f, x, n, x, n, 0f, _scratch, n);
+        ComputeBackend.Current.Sgemm(true, false, n, n, rows, 1f, x, n, x, n, 0f, _scratch, n);
         for (int i = 0; i < _sum.Length; i++) _sum[i] += _scratch[i];
         Samples += rows;
     }

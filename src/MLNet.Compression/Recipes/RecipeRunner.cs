@@ -7,7 +7,7 @@ namespace MLNet.Compression.Recipes;
 
 /// <summary>
 /// Runs a recipe end to end, as the `prune`, `quantize` and `compress` commands do: validate everything that can be
-/// checked before the model is loaded, load it, check plans and groups against its layers, read calibration text,
+/// checked before the model is loaded, load it, check plans and groups against its layers, preview the chain, read calibration text,
 /// fit the chain, and save the compressed folder with the source's hash.
 /// </summary>
 public static class RecipeRunner
@@ -38,6 +38,13 @@ public static class RecipeRunner
             groups.Add(group);
         }
 
+        // Build the chain and preview it on the model before any calibration or compression work, so a plan or option
+        // that does not fit this model fails in a second rather than after minutes of calibration.
+        var ctx = new CompressionContext(recipe.Seed);
+        IModelEstimator<ModelTransformer> chain = factories[0](ctx, recipe.Stages[0], groups[0]);
+        for (int i = 1; i < factories.Count; i++) chain = chain.Append(factories[i](ctx, recipe.Stages[i], groups[i]));
+        chain.Preview(model);
+
         CalibrationData? calibration = null;
         if (recipe.Calibration is { } c)
         {
@@ -46,9 +53,6 @@ public static class RecipeRunner
             calibration = CalibrationText.Load(c, AutoTokenizer.FromFolder(tokenizerFolder), model);
         }
 
-        var ctx = new CompressionContext(recipe.Seed);
-        IModelEstimator<ModelTransformer> chain = factories[0](ctx, recipe.Stages[0], groups[0]);
-        for (int i = 1; i < factories.Count; i++) chain = chain.Append(factories[i](ctx, recipe.Stages[i], groups[i]));
         progress?.Invoke(string.Join(" → ", recipe.Stages.Select(s => $"{s.Stage} {s.Method} ({s.Groups})")));
         var fitted = chain.Fit(model, calibration);
         progress?.Invoke($"saving {output}");

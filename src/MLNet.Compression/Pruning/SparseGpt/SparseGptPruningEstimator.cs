@@ -100,7 +100,7 @@ public sealed class SparseGptPruningEstimator : PruningEstimator
             var h = acc[layer];
             lock (h)
             {
-                Gemm.Sgemm(true, false, inF, inF, rows, 1f, x, inF, x, inF, 1f, h, inF); // H += XᵀX
+                ComputeBackend.Current.Sgemm(true, false, inF, inF, rows, 1f, x, inF, x, inF, 1f, h, inF); // H += XᵀX
                 tokens[layer] += rows;
             }
         });
@@ -198,7 +198,7 @@ public sealed class SparseGptPruningEstimator : PruningEstimator
             if (i2 < cols)
             {
                 // W[:, i2:] -= Err1 · Hinv[i1:i2, i2:]
-                Gemm.Sgemm(false, false, rows, cols - i2, count, -1f, err1.AsSpan(0, rows * count), count,
+                ComputeBackend.Current.Sgemm(false, false, rows, cols - i2, count, -1f, err1.AsSpan(0, rows * count), count,
                     u.AsSpan(i1 * cols + i2), cols, 1f, w.AsSpan(i2), cols);
             }
         }

@@ -175,7 +175,7 @@ public sealed class LamaTests : IDisposable
         Assert.Equal(ll[0], rels[1].Facts[0].GoldLogProb, 1e-4);
     }
 
-    [Fact]
+    [SkippableFact]
     public void T5Probe_RanksTheFirstSpanTokenAtTheSentinel()
     {
         Write("TREx/P1.jsonl", """{"sub_label": "France", "obj_label": "Paris", "uuid": "a"}""");
@@ -184,7 +184,8 @@ public sealed class LamaTests : IDisposable
         var lm = ModelLoader.Load(dir);
         var tokenizer = AutoTokenizer.FromFolder(dir);
         var r = new LamaProbe(lm, tokenizer).Run(LamaSubset.FromFolder(_dir)).Single().Relations.Single();
-        if (r.NFacts == 0) { Assert.Equal(1, r.NMultiToken + r.NSkipped); return; }   // "Paris" not one piece in this vocabulary
+        if (r.NFacts == 0) Assert.Equal(1, r.NMultiToken + r.NSkipped);
+        Skip.If(r.NFacts == 0, "\"Paris\" is not one piece in this vocabulary: the fact is counted as multi-token and there is no rank to check.");
         var enc = tokenizer.EncodeToIds("The capital of France is <extra_id_0> .").ToArray();
         float[]? lp = null;
         new Seq2SeqSpanScorer(lm, tokenizer).FirstSpanTokenLogProbs([enc], (_, d) => lp = d.ToArray());

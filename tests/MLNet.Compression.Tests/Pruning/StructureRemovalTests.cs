@@ -4,7 +4,7 @@ using MLNet.Compression.Modeling;
 using MLNet.Compression.Tensors;
 using MLNet.Compression.Tests.Modeling;
 
-namespace MLNet.Compression.Tests.Compression.Pruning;
+namespace MLNet.Compression.Tests.Pruning;
 
 /// <summary>Removing heads or neurons for real gives the logits of zeroing them, with smaller matrices.</summary>
 public class StructureRemovalTests

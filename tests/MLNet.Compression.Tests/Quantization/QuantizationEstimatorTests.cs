@@ -3,7 +3,7 @@ using MLNet.Compression.Quantization;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
 
-namespace MLNet.Compression.Tests.Compression.Quantization;
+namespace MLNet.Compression.Tests.Quantization;
 
 public class QuantizationEstimatorTests
 {

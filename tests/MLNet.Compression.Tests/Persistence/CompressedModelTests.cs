@@ -8,7 +8,7 @@ using MLNet.Compression.Pipeline;
 using MLNet.Compression.Tensors;
 using MLNet.Compression.Tests.Modeling;
 
-namespace MLNet.Compression.Tests.Pipeline;
+namespace MLNet.Compression.Tests.Persistence;
 
 /// <summary>The compressed model folder: round trips, the manifest's record, and every way a folder can be wrong.</summary>
 public sealed class CompressedModelTests : IDisposable

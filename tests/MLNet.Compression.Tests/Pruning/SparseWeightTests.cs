@@ -5,7 +5,7 @@ using MLNet.Compression.Pipeline;
 using MLNet.Compression.Pruning;
 using MLNet.Compression.Tensors;
 
-namespace MLNet.Compression.Tests.Compression.Pruning;
+namespace MLNet.Compression.Tests.Pruning;
 
 /// <summary>The CSR and N:M forms multiply exactly like the dense masked weight, store what they claim, and round-trip through safetensors.</summary>
 public class SparseWeightTests

@@ -4,7 +4,9 @@ using MLNet.Compression.Pipeline;
 using MLNet.Compression.Recipes;
 using MLNet.Compression.Tokenization;
 
-namespace MLNet.Compression.Tests.Pipeline;
+using MLNet.Compression.Tests.Persistence;
+
+namespace MLNet.Compression.Tests.Recipes;
 
 /// <summary>Recipes: parsing, validation before the model loads, and a full run through test-only methods.</summary>
 public sealed class RecipeTests : IDisposable

@@ -4,7 +4,7 @@ using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
 using MLNet.Compression.Tensors;
 
-namespace MLNet.Compression.Tests.Pipeline;
+namespace MLNet.Compression.Tests.Persistence;
 
 /// <summary>
 /// A test-only compressed weight form (the real quantized and sparse forms live in Compression/): symmetric int8 per output

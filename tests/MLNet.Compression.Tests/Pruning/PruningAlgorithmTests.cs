@@ -1,7 +1,7 @@
 using MLNet.Compression.Pruning;
 using MLNet.Compression.Tensors;
 
-namespace MLNet.Compression.Tests.Compression.Pruning;
+namespace MLNet.Compression.Tests.Pruning;
 
 /// <summary>The defining property of each method on problems small enough to work by hand.</summary>
 public class PruningAlgorithmTests

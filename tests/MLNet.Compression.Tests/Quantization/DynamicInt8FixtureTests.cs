@@ -2,7 +2,7 @@ using MLNet.Compression.Quantization;
 using MLNet.Compression.IO;
 using MLNet.Compression.Tensors;
 
-namespace MLNet.Compression.Tests.Compression.Quantization;
+namespace MLNet.Compression.Tests.Quantization;
 
 /// <summary>
 /// quantize_dynamic(qint8) against PyTorch 1.13's own tensors (../shared/fixtures/ops/quantize_dynamic.safetensors):

@@ -4,7 +4,7 @@ using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Tests.Modeling;
 
-namespace MLNet.Compression.Tests.Compression.Pruning;
+namespace MLNet.Compression.Tests.Pruning;
 
 /// <summary>The estimators on a real fixture model: the input model is untouched, reports are true, stored forms are honest.</summary>
 public class PruningEstimatorTests

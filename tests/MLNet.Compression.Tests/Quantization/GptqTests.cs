@@ -1,7 +1,7 @@
 using MLNet.Compression.Quantization;
 using MLNet.Compression.Tensors;
 
-namespace MLNet.Compression.Tests.Compression.Quantization;
+namespace MLNet.Compression.Tests.Quantization;
 
 public class GptqTests
 {

@@ -1,7 +1,7 @@
 using MLNet.Compression.Pruning;
 using MLNet.Compression.IO;
 
-namespace MLNet.Compression.Tests.Compression.Pruning;
+namespace MLNet.Compression.Tests.Pruning;
 
 /// <summary>Masks against torch.nn.utils.prune on ../shared/fixtures/ops/prune.safetensors (see ops/README.json).</summary>
 public class TorchPruneFixtureTests
