@@ -1,5 +1,4 @@
 using MLNet.Compression.IO;
-using MLNet.Compression.Modeling;
 
 namespace MLNet.Compression.Modeling;
 

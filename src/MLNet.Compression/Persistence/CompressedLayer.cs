@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using System.Text.Json;
-using MLNet.Compression.IO;
 using MLNet.Compression.Pipeline;
 
 namespace MLNet.Compression.Persistence;

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using MLNet.Compression.IO;
 
 namespace MLNet.Compression.Persistence;

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using MLNet.Compression.IO;
-
 namespace MLNet.Compression.Persistence;
 
 /// <summary>A checkpoint a compressed model was made from, identified by content (docs/FORMATS.md, "source").</summary>

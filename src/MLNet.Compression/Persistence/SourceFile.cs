@@ -1,7 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using MLNet.Compression.IO;
-
 namespace MLNet.Compression.Persistence;
 
 /// <summary>One file of a source checkpoint with its size and SHA-256 (lower-case hex, as sha256sum prints it).</summary>

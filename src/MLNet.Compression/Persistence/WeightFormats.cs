@@ -1,4 +1,3 @@
-using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
 
 namespace MLNet.Compression.Persistence;

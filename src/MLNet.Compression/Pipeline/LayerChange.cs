@@ -1,5 +1,3 @@
-using MLNet.Compression.Modeling;
-
 namespace MLNet.Compression.Pipeline;
 
 /// <summary>What a stage did to one layer: reported by `info`, saved in the manifest.</summary>

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
-using MLNet.Compression.Pipeline;
 using MLNet.Compression.Tensors;
 
 namespace MLNet.Compression.Pruning;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
-using MLNet.Compression.Pipeline;
 using MLNet.Compression.Tensors;
 
 namespace MLNet.Compression.Pruning;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Pipeline;
 using MLNet.Compression.Tensors;

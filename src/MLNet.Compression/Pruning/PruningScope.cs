@@ -1,7 +1,3 @@
-using MLNet.Compression.Modeling;
-using MLNet.Compression.Pipeline;
-using MLNet.Compression.Tensors;
-
 namespace MLNet.Compression.Pruning;
 
 /// <summary>Where one threshold applies.</summary>

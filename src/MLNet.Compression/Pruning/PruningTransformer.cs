@@ -1,7 +1,5 @@
-using System.Globalization;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Pipeline;
-using MLNet.Compression.Tensors;
 
 namespace MLNet.Compression.Pruning;
 

@@ -1,9 +1,5 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using MLNet.Compression.IO;
-using MLNet.Compression.Modeling;
-using MLNet.Compression.Pipeline;
-using MLNet.Compression.Tensors;
 
 namespace MLNet.Compression.Pruning;
 

@@ -1,8 +1,3 @@
-using System.Globalization;
-using MLNet.Compression.Modeling;
-using MLNet.Compression.Pipeline;
-using MLNet.Compression.Tensors;
-
 namespace MLNet.Compression.Pruning;
 
 /// <summary>How a pruned layer holds its weight.</summary>

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json;
-using MLNet.Compression.Pipeline;
 
 namespace MLNet.Compression.Recipes;
 

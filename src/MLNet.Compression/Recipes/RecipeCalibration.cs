@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using MLNet.Compression.Pipeline;
-
 namespace MLNet.Compression.Recipes;
 
 /// <summary>Calibration text of a recipe: a plain text file, one sample per line (docs/FORMATS.md).</summary>

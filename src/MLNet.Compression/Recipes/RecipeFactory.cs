@@ -1,6 +1,4 @@
 using MLNet.Compression.Pipeline;
-using MLNet.Compression.Pruning;
-using MLNet.Compression.Quantization;
 
 namespace MLNet.Compression.Recipes;
 

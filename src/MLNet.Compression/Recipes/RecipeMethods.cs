@@ -1,4 +1,3 @@
-using MLNet.Compression.Pipeline;
 using MLNet.Compression.Pruning;
 using MLNet.Compression.Quantization;
 

@@ -1,7 +1,5 @@
-using MLNet.Compression.Modeling;
 using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
-using MLNet.Compression.Tokenization;
 
 namespace MLNet.Compression.Recipes;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using MLNet.Compression.Pipeline;
 
 using MLNet.Compression.Pruning;

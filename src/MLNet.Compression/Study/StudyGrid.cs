@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using MLNet.Compression.Pipeline;
 using MLNet.Compression.Recipes;
 
 namespace MLNet.Compression.Study;

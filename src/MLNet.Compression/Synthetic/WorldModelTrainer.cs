@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using MLNet.Compression.IO;
-using MLNet.Compression.Modeling;
 using MLNet.Compression.Tokenization;
 using MLNet.Compression.Training;
 

@@ -1,7 +1,6 @@
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Modeling.Bert;
-using MLNet.Compression.Tensors;
 using MLNet.Compression.Tensors.Autograd;
 
 namespace MLNet.Compression.Training;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using MLNet.Compression.IO;
-using MLNet.Compression.Modeling;
 
 namespace MLNet.Compression.Modeling.Llama;
 

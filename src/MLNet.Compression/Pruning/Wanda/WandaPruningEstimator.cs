@@ -1,4 +1,3 @@
-using MLNet.Compression.Modeling;
 using MLNet.Compression.Pipeline;
 using MLNet.Compression.Tensors;
 

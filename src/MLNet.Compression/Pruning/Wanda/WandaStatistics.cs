@@ -1,6 +1,5 @@
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Pipeline;
-using MLNet.Compression.Tensors;
 
 namespace MLNet.Compression.Pruning;
 

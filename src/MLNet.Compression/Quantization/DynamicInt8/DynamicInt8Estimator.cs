@@ -1,5 +1,4 @@
 using MLNet.Compression.Pipeline;
-using MLNet.Compression.Quantization;
 using MLNet.Compression.Modeling;
 
 namespace MLNet.Compression.Quantization;

@@ -1,12 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
-using MLNet.Compression.IO;
-using MLNet.Compression.Modeling;
-using MLNet.Compression.Pipeline;
-using MLNet.Compression.Tensors;
-
 namespace MLNet.Compression.Quantization;
 
 /// <summary>The 16-bit float storage forms.</summary>

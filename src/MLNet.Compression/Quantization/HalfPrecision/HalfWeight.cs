@@ -4,7 +4,6 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
-using MLNet.Compression.Pipeline;
 using MLNet.Compression.Tensors;
 
 namespace MLNet.Compression.Quantization;
