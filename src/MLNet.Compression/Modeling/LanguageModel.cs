@@ -126,18 +126,25 @@ public abstract class LanguageModel
     }
 
     /// <summary>Bytes held by the weights in their current storage forms (tied weights once).</summary>
-    public long StorageBytes()
+    public long StorageBytes() => StorageBreakdown().Total;
+
+    /// <summary>
+    /// Bytes as stored, split into linear layers (weights in their compressed forms, biases) and everything else
+    /// (embeddings, norms, buffers). A weight shared by several places counts once, where it is met first: a head tied to
+    /// the embeddings counts with the embeddings.
+    /// </summary>
+    public StorageBytesBreakdown StorageBreakdown()
     {
         var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        long n = 0;
-        foreach (var t in _tensors) if (seen.Add(t.Value.Data)) n += (long)t.Value.Length * sizeof(float);
+        long other = 0, linear = 0;
+        foreach (var t in _tensors) if (seen.Add(t.Value.Data)) other += (long)t.Value.Length * sizeof(float);
         foreach (var l in _linears)
         {
             object key = l.Weight is DenseWeight d ? d.Value.Data : l.Weight;
-            if (seen.Add(key)) n += l.Weight.StorageBytes;
-            if (l.Bias is not null && seen.Add(l.Bias)) n += (long)l.Bias.Length * sizeof(float);
+            if (seen.Add(key)) linear += l.Weight.StorageBytes;
+            if (l.Bias is not null && seen.Add(l.Bias)) linear += (long)l.Bias.Length * sizeof(float);
         }
-        return n;
+        return new StorageBytesBreakdown(linear, other);
     }
 
     /// <summary>

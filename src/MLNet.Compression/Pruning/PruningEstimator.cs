@@ -67,9 +67,11 @@ public abstract class PruningEstimator : IModelEstimator<PruningTransformer>
     internal IWeight Store(Tensor pruned, int n, int m)
     {
         if (Settings.Storage == SparseStorage.Dense) return new DenseWeight(pruned);
-        if (m > 0) return NMWeight.FromDense(pruned, n, m);
-        double sparsity = Sparsity(pruned.ReadOnlySpan);
-        return sparsity >= Settings.CsrMinSparsity && CsrWeight.Supports(pruned.Dim(1)) ? CsrWeight.FromDense(pruned) : new DenseWeight(pruned);
+        IWeight? sparse = null;
+        if (m > 0) sparse = NMWeight.FromDense(pruned, n, m);
+        else if (Sparsity(pruned.ReadOnlySpan) >= Settings.CsrMinSparsity && CsrWeight.Supports(pruned.Dim(1))) sparse = CsrWeight.FromDense(pruned);
+        // A sparse form must never make a layer larger than dense: pruning is reported and stored as a saving.
+        return sparse is not null && sparse.StorageBytes < (long)pruned.Length * sizeof(float) ? sparse : new DenseWeight(pruned);
     }
 
     internal IEnumerable<KeyValuePair<string, string>> DetailsFor() => Details();

@@ -51,6 +51,26 @@ public sealed class StudyGrid
     /// A grid file: <c>{"name": "...", "points": [{"name": "...", "method": "...", "group": "...", "sparsity": 0.5, "bits": 8,
     /// "stages": [recipe stages]}]}</c>; a point without stages is the dense model.
     /// </summary>
+    /// <summary>
+    /// Seed study 2's grid (Gonçalves &amp; Strubell 2023, "Understanding the Effect of Model Compression on Social Bias in
+    /// Large Language Models"): each model or pretraining checkpoint dense, after PyTorch's dynamic int8 quantization of every
+    /// linear layer, and with its weights stored as float16.
+    /// </summary>
+    public static StudyGrid Goncalves2023() => new("goncalves2023",
+    [
+        new("dense", "dense", "none", 0, 32, []),
+        new("int8 all", "dynamic-int8", "all", 0, 8, [Int8("all")]),
+        new("fp16 all", "fp16", "all", 0, 16, [new RecipeStage { Stage = RecipeMethods.Quantize, Method = "fp16", Groups = "all" }]),
+    ]);
+
+    /// <summary>A built-in grid by name ("namburi2023", "goncalves2023"), else null.</summary>
+    public static StudyGrid? Named(string name) => name switch
+    {
+        "namburi2023" => Namburi2023(),
+        "goncalves2023" => Goncalves2023(),
+        _ => null,
+    };
+
     public static StudyGrid Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such grid file.");

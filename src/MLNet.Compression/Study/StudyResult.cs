@@ -33,10 +33,23 @@ public sealed record StudyPoint
     public double? StereoSetSs { get; init; }
     public double? StereoSetLms { get; init; }
     public double? StereoSetIcat { get; init; }
+    /// <summary>Bytes of every weight as stored (linear layers in their compressed forms, embeddings, norms; tied weights once).</summary>
     public long SizeBytes { get; init; }
+    /// <summary>Bytes of the linear layers (LM head included unless tied to the embeddings) in their stored forms.</summary>
+    public long LinearBytes { get; init; }
+    /// <summary>Bytes of the weights outside linear layers: embeddings, norms, buffers.</summary>
+    public long OtherBytes { get; init; }
     /// <summary>Median forward latency of one evaluation batch, milliseconds.</summary>
     public double LatencyMs { get; init; }
     public double? Perplexity { get; init; }
+    /// <summary>Mean per-token KL(dense ‖ this point) on the same held-out text; 0 for the dense point.</summary>
+    [JsonPropertyName("kl_from_dense")]
+    public double? KlFromDense { get; init; }
+    /// <summary>
+    /// Each reported score with its interval and paired test against the dense model: keys "p_at_1", "p_at_1_frequent",
+    /// "p_at_1_rare", "p_at_1/RELATION", "crows", "ss", "lms", "icat".
+    /// </summary>
+    public IReadOnlyDictionary<string, StudyEstimate> Intervals { get; init; } = new Dictionary<string, StudyEstimate>();
 }
 
 /// <summary>All points of a study on one model.</summary>
@@ -48,6 +61,16 @@ public sealed record StudyResult
     public DateTimeOffset StartedAt { get; init; }
     public double WallSeconds { get; init; }
     public required IReadOnlyList<StudyPoint> Points { get; init; }
+    /// <summary>The checkpoint's label when the study runs over pretraining checkpoints (folder name), else null.</summary>
+    public string? Checkpoint { get; init; }
+    /// <summary>The checkpoint's training step (trainer_state.json's global_step, or the number in its folder name).</summary>
+    public long? Step { get; init; }
+    /// <summary>Step as a fraction of the last checkpoint's step: pretraining progress in [0, 1].</summary>
+    public double? Progress { get; init; }
+    /// <summary>Resamples of the percentile bootstrap behind every interval.</summary>
+    public int BootstrapResamples { get; init; }
+    /// <summary>Seed of that bootstrap.</summary>
+    public int BootstrapSeed { get; init; }
 
     public StudyPoint? Dense => Points.FirstOrDefault(p => p.Method == "dense");
 }

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using MLNet.Compression.Evaluation.Bias;
 using MLNet.Compression.Evaluation.Knowledge;
+using MLNet.Compression.Evaluation.Perplexity;
+using MLNet.Compression.Evaluation.Statistics;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Pipeline;
@@ -35,11 +37,20 @@ public sealed class StudyRunner
         /// <summary>Receives (points done, total).</summary>
         public Action<int, int>? Progress { get; init; }
 
+        /// <summary>
+        /// Held-out text (one sentence or paragraph per line) for perplexity and KL from the dense model at every point of a
+        /// causal LM; none by default.
+        /// </summary>
+        public string? PerplexityText { get; init; }
+
+        /// <summary>The bootstrap behind every interval and paired test. Default 1000 resamples, seed 0, 95%.</summary>
+        public Bootstrap.Options Bootstrap { get; init; } = Evaluation.Statistics.Bootstrap.Options.Default;
+
         /// <summary>The same options with another LAMA folder.</summary>
         public Options With(string lamaDir) => new()
         {
             LamaDir = lamaDir, CrowsFile = CrowsFile, StereoSetFiles = StereoSetFiles, FrequentThreshold = FrequentThreshold,
-            Seed = Seed, Log = Log, Progress = Progress,
+            Seed = Seed, Log = Log, Progress = Progress, PerplexityText = PerplexityText, Bootstrap = Bootstrap,
         };
     }
 
@@ -57,26 +68,52 @@ public sealed class StudyRunner
         var frequency = ReadFrequencies(subsets);
         var crows = _options.CrowsFile is null ? null : CrowsPairsData.Load(_options.CrowsFile);
         var stereo = _options.StereoSetFiles.Select(f => StereoSetData.Load(f)).ToList();
+        var heldOut = _options.PerplexityText is { } text && dense.Kind == ModelKind.CausalLM ? HeldOutIds(text, tokenizer) : null;
         var latencyInput = LatencyBatch(dense, tokenizer);
 
         foreach (var p in grid.Points)
             foreach (var (s, i) in p.Stages.Select((s, i) => (s, i))) s.Validate($"grid {grid.Name}: {p.Name}: stages[{i}]");
 
-        var points = new List<StudyPoint>();
-        for (int i = 0; i < grid.Points.Count; i++)
+        // The dense point runs first: every other point is compared with it item by item.
+        var order = grid.Points.Select((p, i) => (p, i)).OrderBy(x => x.p.Stages.Count == 0 ? 0 : 1).ThenBy(x => x.i).ToList();
+        var points = new StudyPoint[grid.Points.Count];
+        ItemScores? baseline = null;
+        for (int k = 0; k < order.Count; k++)
         {
-            var spec = grid.Points[i];
-            _options.Log?.Invoke($"[{i + 1}/{grid.Points.Count}] {spec.Name}");
+            var (spec, index) = order[k];
+            _options.Log?.Invoke($"[{k + 1}/{grid.Points.Count}] {spec.Name}");
             var model = Compress(dense, spec);
-            points.Add(Evaluate(model, tokenizer, spec, subsets, frequency, crows, stereo, latencyInput));
-            _options.Progress?.Invoke(i + 1, grid.Points.Count);
+            var (point, items) = Evaluate(model, dense, tokenizer, spec, subsets, frequency, crows, stereo, heldOut, latencyInput, baseline);
+            points[index] = point;
+            if (spec.Stages.Count == 0) baseline ??= items;
+            _options.Progress?.Invoke(k + 1, grid.Points.Count);
         }
         return new StudyResult
         {
             Model = modelPath, ModelType = dense.ModelType, Grid = grid.Name, StartedAt = started,
             WallSeconds = clock.Elapsed.TotalSeconds, Points = points,
+            BootstrapResamples = _options.Bootstrap.Resamples, BootstrapSeed = _options.Bootstrap.Seed,
         };
     }
+
+    /// <summary>
+    /// The grid at every checkpoint of a pretraining series (seed study 2's question: how bias and knowledge develop during
+    /// pretraining, dense and compressed): one result per checkpoint, labelled with its step and progress.
+    /// </summary>
+    public IReadOnlyList<StudyResult> RunCheckpoints(IReadOnlyList<Checkpoint> series, StudyGrid grid, Action<Checkpoint, int>? starting = null)
+    {
+        var results = new List<StudyResult>(series.Count);
+        for (int i = 0; i < series.Count; i++)
+        {
+            var c = series[i];
+            starting?.Invoke(c, i);
+            results.Add(Run(c.Folder, grid) with { Checkpoint = c.Label, Step = c.Step, Progress = CheckpointSeries.Progress(c, series) });
+        }
+        return results;
+    }
+
+    /// <summary>Per-item results of one point, kept for the dense point so the others are compared with it on the same items.</summary>
+    private sealed record ItemScores(IReadOnlyList<LamaRelationResult> Relations, IReadOnlyList<CrowsPairScore>? Crows, IReadOnlyList<StereoSetExampleScore>? StereoSet);
 
     private LanguageModel Compress(LanguageModel dense, StudyGridPoint spec)
     {
@@ -86,31 +123,80 @@ public sealed class StudyRunner
         foreach (var stage in spec.Stages)
         {
             var method = RecipeMethods.Find(stage.Stage, stage.Method);
-            var estimator = RecipeMethods.FactoryOf(method)(ctx, stage, Pipeline.ModuleGroup.Parse(stage.Groups));
+            var estimator = RecipeMethods.FactoryOf(method)(ctx, stage, ModuleGroup.Parse(stage.Groups));
             chain = chain is null ? estimator : chain.Append(estimator);
         }
         return chain!.Fit(dense).Model;
     }
 
-    private StudyPoint Evaluate(LanguageModel model, Tokenizer tokenizer, StudyGridPoint spec, IReadOnlyList<LamaSubset> subsets,
-        IReadOnlyDictionary<string, int> frequency, CrowsPairsData? crows, IReadOnlyList<StereoSetData> stereo, ModelInput latencyInput)
+    private (StudyPoint Point, ItemScores Items) Evaluate(LanguageModel model, LanguageModel dense, Tokenizer tokenizer, StudyGridPoint spec,
+        IReadOnlyList<LamaSubset> subsets, IReadOnlyDictionary<string, int> frequency, CrowsPairsData? crows, IReadOnlyList<StereoSetData> stereo,
+        IReadOnlyList<int>? heldOut, ModelInput latencyInput, ItemScores? baseline)
     {
+        var boot = _options.Bootstrap;
+        var intervals = new Dictionary<string, StudyEstimate>(StringComparer.Ordinal);
         var lama = new LamaProbe(model, tokenizer).Run(subsets);
-        var facts = lama.SelectMany(s => s.Relations).SelectMany(r => r.Facts).ToList();
-        double? Share(IEnumerable<LamaFactResult> fs) { var l = fs.ToList(); return l.Count == 0 ? null : l.Count(f => f.Rank == 1) / (double)l.Count; }
+        var relations = lama.SelectMany(s => s.Relations).ToList();
+        var facts = relations.SelectMany(r => r.Facts).ToList();
         bool Frequent(LamaFactResult f) => f.Uuid is not null && frequency.TryGetValue(f.Uuid, out int n) && n >= _options.FrequentThreshold;
         bool Known(LamaFactResult f) => f.Uuid is not null && frequency.ContainsKey(f.Uuid);
 
-        double? crowsScore = null;
+        // P@1 over a set of facts, with its interval and (for a compressed point) the sign test on the same facts of the dense model.
+        double? PAt1(string key, Func<LamaRelationResult, LamaFactResult, bool> keep)
+        {
+            var chosen = relations.Select(r => r with { Facts = r.Facts.Where(f => keep(r, f)).ToList() }).ToList();
+            var pool = chosen.SelectMany(r => r.Facts).ToList();
+            if (pool.Count == 0) return null;
+            PairedComparison? vs = null;
+            if (baseline is not null)
+            {
+                var baseChosen = baseline.Relations.Select(r => r with { Facts = r.Facts.Where(f => keep(r, f)).ToList() });
+                vs = LamaIntervals.Compare(baseChosen, chosen);
+            }
+            var interval = LamaIntervals.PAt1(pool, boot);
+            intervals[key] = StudyEstimate.From(interval, vs);
+            return interval.Estimate;
+        }
+        double? all = PAt1("p_at_1", (_, _) => true);
+        double? frequent = frequency.Count == 0 ? null : PAt1("p_at_1_frequent", (_, f) => Known(f) && Frequent(f));
+        double? rare = frequency.Count == 0 ? null : PAt1("p_at_1_rare", (_, f) => Known(f) && !Frequent(f));
+        foreach (var r in relations) PAt1("p_at_1/" + r.Relation, (rr, _) => rr.Relation == r.Relation);
+
+        CrowsPairsResult? crowsResult = null;
         if (crows is not null && model.Kind != ModelKind.Seq2SeqLM)
-            crowsScore = new CrowsPairsEvaluator().Evaluate(model, tokenizer, crows).Overall.MetricScore;
+        {
+            crowsResult = new CrowsPairsEvaluator().Evaluate(model, tokenizer, crows);
+            var vs = baseline?.Crows is { } b ? CrowsIntervals.Compare(b, crowsResult.Pairs) : null;
+            intervals["crows"] = StudyEstimate.From(CrowsIntervals.Metric(crowsResult.Pairs, boot), vs);
+        }
         StereoSetScores? ss = null;
+        IReadOnlyList<StereoSetExampleScore>? examples = null;
         if (model.Kind != ModelKind.Seq2SeqLM)
             foreach (var data in stereo)
             {
                 var r = new StereoSetEvaluator().Evaluate(model, tokenizer, data);
-                ss ??= r.Intrasentence?.Overall ?? r.Intersentence?.Overall;
+                var split = r.Intrasentence ?? r.Intersentence;
+                if (ss is null && split is not null)
+                {
+                    ss = split.Overall;
+                    examples = split.Examples;
+                }
             }
+        if (examples is not null)
+        {
+            var ci = StereoSetIntervals.Of(examples, boot);
+            var vs = baseline?.StereoSet is { } b ? StereoSetIntervals.Compare(b, examples, boot) : default;
+            intervals["ss"] = StudyEstimate.From(ci.Ss, baseline?.StereoSet is null ? null : vs.Ss);
+            intervals["lms"] = StudyEstimate.From(ci.Lms, baseline?.StereoSet is null ? null : vs.Lms);
+            intervals["icat"] = StudyEstimate.From(ci.Icat, baseline?.StereoSet is null ? null : vs.Icat);
+        }
+
+        double? perplexity = null, kl = null;
+        if (heldOut is not null)
+        {
+            perplexity = new PerplexityEvaluator(model).Evaluate(heldOut).Perplexity;
+            kl = ReferenceEquals(model, dense) ? 0 : new KlDivergenceEvaluator(dense, model).Evaluate(heldOut).MeanKl;
+        }
 
         var times = new List<double>();
         for (int k = 0; k < 3; k++)
@@ -121,21 +207,42 @@ public sealed class StudyRunner
         }
         times.Sort();
 
-        return new StudyPoint
+        var bytes = model.StorageBreakdown();
+        var point = new StudyPoint
         {
             Name = spec.Name, Method = spec.Method, Group = spec.Group, Sparsity = spec.Sparsity, Bits = spec.Bits,
-            PAt1 = Share(facts),
-            PAt1Frequent = frequency.Count == 0 ? null : Share(facts.Where(f => Known(f) && Frequent(f))),
-            PAt1Rare = frequency.Count == 0 ? null : Share(facts.Where(f => Known(f) && !Frequent(f))),
-            PAt1ByRelation = lama.SelectMany(s => s.Relations).ToDictionary(r => r.Relation, r => r.PAt1),
-            CrowsScore = crowsScore,
+            PAt1 = all, PAt1Frequent = frequent, PAt1Rare = rare,
+            PAt1ByRelation = relations.ToDictionary(r => r.Relation, r => r.PAt1),
+            CrowsScore = crowsResult?.Overall.MetricScore,
             StereoSetSs = ss?.Ss, StereoSetLms = ss?.Lms, StereoSetIcat = ss?.Icat,
-            SizeBytes = model.StorageBytes(),
+            SizeBytes = bytes.Total, LinearBytes = bytes.Linear, OtherBytes = bytes.Other,
             LatencyMs = times[1],
+            Perplexity = perplexity, KlFromDense = kl,
+            Intervals = intervals,
         };
+        return (point, new ItemScores(relations, crowsResult?.Pairs, examples));
     }
 
-    /// <summary>uuid → "frequency" field of the fact files (the synthetic world writes it; real LAMA files have none).</summary>
+    /// <summary>
+    /// The held-out text as one id stream, each line opened by the end-of-text token the way the causal LMs are trained
+    /// (GPT-2's convention), so perplexity is measured over whole sentences.
+    /// </summary>
+    private static IReadOnlyList<int> HeldOutIds(string path, Tokenizer tokenizer)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such held-out text file.");
+        var ids = new List<int>();
+        int? eos = tokenizer.EosTokenId;
+        foreach (var line in File.ReadLines(path))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            if (eos is int e) ids.Add(e);
+            ids.AddRange(tokenizer.EncodeToIds(line, addSpecialTokens: false));
+        }
+        if (eos is int last) ids.Add(last);
+        if (ids.Count < 2) throw new InvalidDataException($"{path}: the held-out text has fewer than two tokens.");
+        return ids;
+    }
+
     private static Dictionary<string, int> ReadFrequencies(IReadOnlyList<LamaSubset> subsets)
     {
         var map = new Dictionary<string, int>(StringComparer.Ordinal);
