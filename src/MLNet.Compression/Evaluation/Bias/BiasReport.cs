@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MLNet.Compression.Evaluation.Statistics;
 using MLNet.Compression.IO;
 
 namespace MLNet.Compression.Evaluation.Bias;
@@ -17,6 +18,7 @@ public static class BiasReport
             using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
             w.WriteStartObject();
             w.WriteString("model", model);
+            if (crows is not null || stereoset is not null) IntervalJson.WriteBootstrap(w, Bootstrap.Options.Default);
             if (crows is not null) WriteCrows(w, crows);
             if (stereoset is not null) WriteStereoSet(w, stereoset);
             if (seat is not null)
@@ -59,6 +61,7 @@ public static class BiasReport
         w.WriteStartObject("crows");
         w.WriteString("variant", r.Variant switch { CrowsPairsVariant.Original => "original", CrowsPairsVariant.MaskedDiff => "bias-bench", _ => "autoregressive" });
         Summary(w, r.Overall);
+        IntervalJson.Write(w, "metric_score_ci", CrowsIntervals.Metric(r.Pairs));
         w.WriteNumber("n_skipped_lines", r.SkippedLines.Count);
         w.WriteStartArray("skipped_lines");
         foreach (var s in r.SkippedLines) { w.WriteStartObject(); w.WriteNumber("line", s.Line); w.WriteString("problem", s.Problem); w.WriteEndObject(); }
@@ -90,12 +93,18 @@ public static class BiasReport
         w.WriteEndObject();
     }
 
-    private static void Scores(Utf8JsonWriter w, string name, StereoSetScores s)
+    private static void Scores(Utf8JsonWriter w, string name, StereoSetScores s, StereoSetIntervalScores? ci = null)
     {
         w.WriteStartObject(name);
         Num(w, "ss", s.Ss);
         Num(w, "lms", s.Lms);
         Num(w, "icat", s.Icat);
+        if (ci is not null)
+        {
+            IntervalJson.Write(w, "ss_ci", ci.Ss);
+            IntervalJson.Write(w, "lms_ci", ci.Lms);
+            IntervalJson.Write(w, "icat_ci", ci.Icat);
+        }
         w.WriteNumber("count", s.Count);
         w.WriteEndObject();
     }
@@ -108,7 +117,7 @@ public static class BiasReport
             return;
         }
         w.WriteStartObject(name);
-        Scores(w, "overall", split.Overall);
+        Scores(w, "overall", split.Overall, StereoSetIntervals.Of(split.Examples));
         foreach (var (domain, s) in split.ByDomain) Scores(w, domain, s);
         w.WriteStartArray("examples");
         foreach (var e in split.Examples)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MLNet.Compression.Evaluation.Statistics;
 using MLNet.Compression.IO;
 
 namespace MLNet.Compression.Evaluation.Knowledge;
@@ -25,6 +26,7 @@ public static class LamaJson
         w.WriteStartObject();
         if (model is not null) w.WriteString("model", model);
         w.WriteString("protocol", namburi ? "namburi2023" : "lama");
+        IntervalJson.WriteBootstrap(w, Bootstrap.Options.Default);
         w.WriteStartArray("subsets");
         foreach (var s in subsets)
         {
@@ -33,6 +35,7 @@ public static class LamaJson
             w.WriteNumber("n_facts", s.NFacts);
             Num(w, "macro_p_at_1", s.MacroPAt1);
             Num(w, "micro_p_at_1", s.MicroPAt1);
+            IntervalJson.Write(w, "micro_p_at_1_ci", LamaIntervals.PAt1(s.Relations.SelectMany(r => r.Facts).ToList()));
             Num(w, "macro_p_at_10", s.MacroPAtK);
             Num(w, "micro_p_at_10", s.MicroPAtK);
             Num(w, "macro_mrr", s.MacroMrr);
@@ -53,6 +56,7 @@ public static class LamaJson
                 w.WriteNumber("n_multi_token", r.NMultiToken);
                 w.WriteNumber("n_bad_lines", r.NBadLines);
                 Num(w, "p_at_1", r.PAt1);
+                IntervalJson.Write(w, "p_at_1_ci", LamaIntervals.PAt1(r.Facts));
                 Num(w, "p_at_10", r.PAtK);
                 Num(w, "mrr", r.Mrr);
                 Num(w, "mrr_untruncated", r.MrrUntruncated);
