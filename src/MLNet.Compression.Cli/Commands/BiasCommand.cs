@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using MLNet.Compression.Cli.Output;
 using MLNet.Compression.Evaluation.Bias;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Tokenization;
@@ -35,25 +36,26 @@ public static class BiasCommand
     private static int Run(string modelPath, string? crowsPath, string? variantName, string? stereoPath, string? seatPath, string? seatNames,
                            int samples, int seed, int batch, bool skip, string? outPath)
     {
-        if (crowsPath is null && stereoPath is null && seatPath is null) throw new ArgumentException("give at least one of --crows, --stereoset, --seat.");
-        if (batch < 1) throw new ArgumentException("--batch-size must be at least 1.");
-        if (samples < 1) throw new ArgumentException("--seat-samples must be at least 1.");
+        if (crowsPath is null && stereoPath is null && seatPath is null) throw new UsageException("give at least one of --crows, --stereoset, --seat.");
+        if (batch < 1) throw new UsageException("--batch-size must be at least 1.");
+        if (samples < 1) throw new UsageException("--seat-samples must be at least 1.");
         CrowsPairsVariant? variant = variantName switch
         {
             null => null,
             "original" => CrowsPairsVariant.Original,
             "bias-bench" => CrowsPairsVariant.MaskedDiff,
             "autoregressive" => CrowsPairsVariant.Autoregressive,
-            _ => throw new ArgumentException($"--crows-variant \"{variantName}\" is not one of original, bias-bench, autoregressive."),
+            _ => throw new UsageException($"--crows-variant \"{variantName}\" is not one of original, bias-bench, autoregressive."),
         };
-        // Read every data file before the model, so bad data fails fast.
+        // Read every data file and check the output before the model, so bad input fails fast.
+        if (outPath is not null) OutputFile.CheckReplaceable(outPath, OutputKind, IsEarlierOutput);
         var crowsData = crowsPath is null ? null : CrowsPairsData.Load(crowsPath, skip);
-        var stereoData = stereoPath is null ? null : StereoSetData.Load(stereoPath, skip);
+        var stereoData = stereoPath is null ? null : UserInput.Check(() => StereoSetData.Load(stereoPath, skip));
         var seatData = seatPath is null ? null : LoadSeat(seatPath, seatNames);
         var model = ModelLoader.Load(modelPath);
         var tokenizer = AutoTokenizer.FromFolder(modelPath);
         if (model.Kind == ModelKind.Seq2SeqLM && (crowsData is not null || stereoData is not null))
-            throw new ArgumentException($"CrowS-Pairs and StereoSet are scored for masked and causal LMs; {model.ModelType} is a seq2seq model (SEAT works).");
+            throw new UsageException($"CrowS-Pairs and StereoSet are scored for masked and causal LMs; {model.ModelType} is a seq2seq model (SEAT works).");
 
         CrowsPairsResult? crows = null;
         StereoSetResult? stereo = null;
@@ -80,24 +82,31 @@ public static class BiasCommand
         if (seatResults is not null) ShowSeat(seatResults);
         if (outPath is not null)
         {
-            BiasReport.Write(outPath, Path.GetFullPath(modelPath), crows, stereo, seatResults);
+            OutputFile.Write(outPath, OutputKind, IsEarlierOutput, () => BiasReport.Write(outPath, Path.GetFullPath(modelPath), crows, stereo, seatResults));
             AnsiConsole.MarkupLine($"wrote [bold]{CliErrors.Escape(outPath)}[/]");
         }
         return 0;
     }
 
+    private const string OutputKind = "bias JSON";
+
+    /// <summary>A bias JSON names the model and holds at least one of the three benchmarks.</summary>
+    private static bool IsEarlierOutput(string path)
+        => EarlierOutput.IsJsonObject(path, root => root.TryGetProperty("model", out _)
+                                                    && new[] { "crows", "stereoset", "seat" }.Any(b => root.TryGetProperty(b, out _)));
+
     private static List<SeatTest> LoadSeat(string path, string? names)
     {
         if (File.Exists(path)) return [SeatTest.Load(path)];
-        if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: SEAT folder not found.");
+        if (!Directory.Exists(path)) throw new UsageException($"{path}: SEAT folder not found.");
         var files = Directory.GetFiles(path, "*.jsonl").OrderBy(f => f, StringComparer.Ordinal).ToList();
         if (names is not null)
         {
             var wanted = names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             files = wanted.Select(n => files.FirstOrDefault(f => Path.GetFileNameWithoutExtension(f) == n)
-                ?? throw new ArgumentException($"--seat-tests: no test \"{n}\" in {path} (expected a .jsonl file of that name).")).ToList();
+                ?? throw new UsageException($"--seat-tests: no test \"{n}\" in {path} (expected a .jsonl file of that name).")).ToList();
         }
-        if (files.Count == 0) throw new ArgumentException($"{path}: no SEAT .jsonl tests found.");
+        if (files.Count == 0) throw new UsageException($"{path}: no SEAT .jsonl tests found.");
         return files.Select(SeatTest.Load).ToList();
     }
 

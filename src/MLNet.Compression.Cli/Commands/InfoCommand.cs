@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using MLNet.Compression.Cli.Output;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
@@ -70,7 +71,7 @@ public static class InfoCommand
         summary.AddRow("model", CliErrors.Escape(path));
         summary.AddRow("family", $"{m.ModelType} ({m.Kind})");
         summary.AddRow("parameters", $"{parameters:N0}");
-        summary.AddRow("size", Format.Bytes(bytes));
+        summary.AddRow("size", ByteSize.Format(bytes));
         summary.AddRow("hidden / vocab / layers", $"{m.HiddenSize} / {m.VocabSize} / {m.LayerCount}");
         if (manifest is not null)
         {
@@ -86,22 +87,11 @@ public static class InfoCommand
             var l = x.Layer;
             string bits = x.Bits?.ToString(CultureInfo.InvariantCulture) ?? x.BitsPerWeight.ToString("0.##", CultureInfo.InvariantCulture);
             var row = new List<string> { CliErrors.Escape(l.Name), l.Role.ToString(), $"[[{l.OutFeatures}, {l.InFeatures}]]", CliErrors.Escape(l.Weight.Format),
-                $"{x.Sparsity:P1}", bits, Format.Bytes(l.Weight.StorageBytes) };
+                $"{x.Sparsity:P1}", bits, ByteSize.Format(l.Weight.StorageBytes) };
             if (manifest is not null) row.Add(CliErrors.Escape(string.Join(" → ", x.Stages.Select(s => $"{s.Stage} {s.Method}"))));
             table.AddRow(row.ToArray());
         }
         AnsiConsole.Write(table);
         return 0;
     }
-}
-
-internal static class Format
-{
-    public static string Bytes(long b) => b switch
-    {
-        >= 1L << 30 => $"{b / (double)(1L << 30):F2} GiB",
-        >= 1L << 20 => $"{b / (double)(1L << 20):F2} MiB",
-        >= 1L << 10 => $"{b / 1024.0:F1} KiB",
-        _ => $"{b} B",
-    };
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLNet.Compression.Cli.Output;
 using MLNet.Compression.Reporting;
 using MLNet.Compression.Study;
 using Spectre.Console;
@@ -22,7 +23,7 @@ public static class StudyCommand
         var cmd = new Command("study", "Run a compression grid on a model and report knowledge, bias, size and speed per point.") { model, lama, crows, stereo, grid, output };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
-            var g = r.GetValue(grid) == "namburi2023" ? StudyGrid.Namburi2023() : StudyGrid.Load(r.GetValue(grid)!);
+            var g = r.GetValue(grid) == "namburi2023" ? StudyGrid.Namburi2023() : UserInput.Check(() => StudyGrid.Load(r.GetValue(grid)!));
             var options = new StudyRunner.Options { LamaDir = r.GetValue(lama)!, CrowsFile = r.GetValue(crows), StereoSetFiles = r.GetValue(stereo) ?? [] };
             var result = RunWithProgress(r.GetValue(model)!, g, options, r.GetValue(model)!);
             Write([result], r.GetValue(output)!);
@@ -52,11 +53,14 @@ public static class StudyCommand
 
     internal static void Write(IReadOnlyList<StudyResult> results, string outDir)
     {
-        Directory.CreateDirectory(outDir);
-        foreach (var r in results)
-            StudyRunner.WriteJson(r, Path.Combine(outDir, results.Count == 1 ? "results.json" : $"results-{r.ModelType}.json"));
         string report = Path.Combine(outDir, "report.html");
-        StudyReport.WriteHtml(results, report);
+        OutputFile.ReportWriteErrors(() =>
+        {
+            Directory.CreateDirectory(outDir);
+            foreach (var r in results)
+                StudyRunner.WriteJson(r, Path.Combine(outDir, results.Count == 1 ? "results.json" : $"results-{r.ModelType}.json"));
+            StudyReport.WriteHtml(results, report);
+        });
         AnsiConsole.MarkupLine($"report: [blue]{Markup.Escape(Path.GetFullPath(report))}[/]");
     }
 
