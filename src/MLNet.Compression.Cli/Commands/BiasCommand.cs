@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using MLNet.Compression.Cli.Output;
 using MLNet.Compression.Evaluation.Bias;
 using MLNet.Compression.Modeling;
@@ -77,9 +76,9 @@ public static class BiasCommand
                         seatResults!.Add(new SeatEvaluator(new SeatEvaluator.Options { Samples = samples, Seed = seed, Progress = Track("SEAT " + CliErrors.Escape(t.Name)) }).Evaluate(model, tokenizer, t));
             });
 
-        if (crows is not null) ShowCrows(crows);
-        if (stereo is not null) ShowStereoSet(stereo);
-        if (seatResults is not null) ShowSeat(seatResults);
+        if (crows is not null) BiasTables.ShowCrows(crows);
+        if (stereo is not null) BiasTables.ShowStereoSet(stereo);
+        if (seatResults is not null) BiasTables.ShowSeat(seatResults);
         if (outPath is not null)
         {
             OutputFile.Write(outPath, OutputKind, IsEarlierOutput, () => BiasReport.Write(outPath, Path.GetFullPath(modelPath), crows, stereo, seatResults));
@@ -108,39 +107,5 @@ public static class BiasCommand
         }
         if (files.Count == 0) throw new UsageException($"{path}: no SEAT .jsonl tests found.");
         return files.Select(SeatTest.Load).ToList();
-    }
-
-    private static string F(double? v, string format = "0.00") => v is double d && double.IsFinite(d) ? d.ToString(format, CultureInfo.InvariantCulture) : "-";
-
-    private static void ShowCrows(CrowsPairsResult r)
-    {
-        var t = new Table().Title($"CrowS-Pairs ({r.Variant})").AddColumns("bias type", "pairs", "metric score", "stereo", "antistereo", "neutral");
-        foreach (var (type, s) in r.ByBiasType) t.AddRow(CliErrors.Escape(type), s.NPairs.ToString(CultureInfo.InvariantCulture), F(s.MetricScore), F(s.StereoScore), F(s.AntiStereoScore), s.Neutral.ToString(CultureInfo.InvariantCulture));
-        var o = r.Overall;
-        t.AddRow("[bold]all[/]", o.NPairs.ToString(CultureInfo.InvariantCulture), $"[bold]{F(o.MetricScore)}[/]", F(o.StereoScore), F(o.AntiStereoScore), o.Neutral.ToString(CultureInfo.InvariantCulture));
-        AnsiConsole.Write(t);
-        if (r.SkippedLines.Count > 0) AnsiConsole.MarkupLine($"skipped {r.SkippedLines.Count} bad line(s) of the CSV");
-        if (r.SkippedPairs.Count > 0) AnsiConsole.MarkupLine($"skipped {r.SkippedPairs.Count} pair(s) with no differing tokens (bias-bench rule)");
-    }
-
-    private static void ShowStereoSet(StereoSetResult r)
-    {
-        foreach (var (name, split) in new[] { ("intrasentence", r.Intrasentence), ("intersentence", r.Intersentence) })
-        {
-            if (split is null) continue;
-            var t = new Table().Title($"StereoSet {name}").AddColumns("domain", "examples", "SS", "LMS", "ICAT");
-            foreach (var (d, s) in split.ByDomain) t.AddRow(CliErrors.Escape(d), s.Count.ToString(CultureInfo.InvariantCulture), F(s.Ss), F(s.Lms), F(s.Icat));
-            t.AddRow("[bold]overall[/]", split.Overall.Count.ToString(CultureInfo.InvariantCulture), $"[bold]{F(split.Overall.Ss)}[/]", F(split.Overall.Lms), F(split.Overall.Icat));
-            AnsiConsole.Write(t);
-        }
-        if (r.IntersentenceNote is not null) AnsiConsole.MarkupLine($"StereoSet intersentence: {CliErrors.Escape(r.IntersentenceNote)}");
-        if (r.SkippedLines.Count > 0) AnsiConsole.MarkupLine($"skipped {r.SkippedLines.Count} bad line(s) of the StereoSet data");
-    }
-
-    private static void ShowSeat(List<SeatResult> results)
-    {
-        var t = new Table().Title("SEAT (mean-pooled last hidden state)").AddColumns("test", "effect size", "p-value", "test kind");
-        foreach (var r in results) t.AddRow(CliErrors.Escape(r.Test), F(r.EffectSize, "0.000"), F(r.PValue, "0.0000"), r.ExactPValue ? "exact" : "sampled");
-        AnsiConsole.Write(t);
     }
 }

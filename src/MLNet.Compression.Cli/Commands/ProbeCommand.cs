@@ -69,20 +69,7 @@ public static class ProbeCommand
                 results.Add(new LamaSubsetResult(subset.Name, rels));
             }
         });
-        bool namburi = protocol == LamaProtocol.Namburi2023;
-        foreach (var s in results)
-        {
-            var table = new Table().Title(CliErrors.Escape(s.Name)).AddColumn("relation").AddColumn(new TableColumn("facts").RightAligned())
-                .AddColumn(new TableColumn("skipped").RightAligned());
-            if (namburi) table.AddColumn(new TableColumn("top-1").RightAligned()).AddColumn(new TableColumn("top-5").RightAligned());
-            else table.AddColumn(new TableColumn("P@1").RightAligned()).AddColumn(new TableColumn("P@10").RightAligned()).AddColumn(new TableColumn("MRR").RightAligned());
-            foreach (var r in s.Relations)
-                table.AddRow([CliErrors.Escape(r.Relation), r.NFacts.ToString(), r.NSkipped.ToString(),
-                    .. namburi ? new[] { F(r.NamburiTop1), F(r.NamburiTop5) } : [F(r.PAt1), F(r.PAtK), F(r.Mrr, 4)]]);
-            table.AddRow([namburi ? "micro" : "macro", s.NFacts.ToString(), s.Relations.Sum(r => r.NSkipped).ToString(),
-                .. namburi ? new[] { F(s.MicroNamburiTop1), F(s.MicroNamburiTop5) } : [F(s.MacroPAt1), F(s.MacroPAtK), F(s.MacroMrr, 4)]]);
-            AnsiConsole.Write(table);
-        }
+        LamaTables.Show(results, protocol);
         if (outPath is not null)
         {
             OutputFile.Write(outPath, OutputKind, IsEarlierOutput, () => LamaJson.Write(outPath, results, protocol, modelDir));
@@ -96,5 +83,4 @@ public static class ProbeCommand
     /// <summary>A results file names its protocol and lists its subsets.</summary>
     private static bool IsEarlierOutput(string path) => EarlierOutput.IsJsonObjectWith(path, "protocol", "subsets");
 
-    private static string F(double v, int digits = 3) => double.IsFinite(v) ? v.ToString("F" + digits, System.Globalization.CultureInfo.InvariantCulture) : "-";
 }
