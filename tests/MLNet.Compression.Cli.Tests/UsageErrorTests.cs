@@ -160,4 +160,12 @@ public sealed class UsageErrorTests : IDisposable
         Assert.StartsWith($"error: {plan}", err);
         Assert.DoesNotContain("   at ", err);
     }
+
+    [Fact]
+    public void Tokenize_NeitherTextNorInput_HasTheUsageExitCode()
+    {
+        var stderr = new StringWriter();
+        Assert.Equal(CliErrors.UsageExitCode, TokenizeCommand.Run("/any", null, null, true, false, new StringWriter(), stderr));
+        Assert.Contains("give exactly one of --text or --input", stderr.ToString());
+    }
 }

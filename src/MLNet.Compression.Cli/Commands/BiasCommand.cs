@@ -55,6 +55,15 @@ public static class BiasCommand
         var tokenizer = AutoTokenizer.FromFolder(modelPath);
         if (model.Kind == ModelKind.Seq2SeqLM && (crowsData is not null || stereoData is not null))
             throw new UsageException($"CrowS-Pairs and StereoSet are scored for masked and causal LMs; {model.ModelType} is a seq2seq model (SEAT works).");
+        // The evaluator refuses a variant that does not fit the model; --crows-variant is the user's choice, so check it here.
+        if (crowsData is not null && variant is CrowsPairsVariant chosen)
+        {
+            bool masked = chosen != CrowsPairsVariant.Autoregressive;
+            if (masked && model.Kind != ModelKind.MaskedLM)
+                throw new UsageException($"the {chosen} CrowS-Pairs variant needs a masked LM; {model.ModelType} is {model.Kind} (use autoregressive).");
+            if (!masked && model.Kind != ModelKind.CausalLM)
+                throw new UsageException($"the autoregressive CrowS-Pairs variant needs a causal LM; {model.ModelType} is {model.Kind}.");
+        }
 
         CrowsPairsResult? crows = null;
         StereoSetResult? stereo = null;

@@ -41,6 +41,7 @@ public static class GenerateCommand
         var tokenizer = AutoTokenizer.FromFolder(tokenizerDir);
         int[] encoded = tokenizer.EncodeToIds(promptText).ToArray();
         if (encoded.Length == 0 && m.Generation.BosTokenId is int b) encoded = [b];
+        if (encoded.Length == 0) throw new UsageException("--prompt: the text encodes to no tokens and the model has no bos_token_id to start from.");
         // Stream the text: decode the growing sequence and print what is new, since a token may complete a multi-byte character.
         var generated = new List<int>();
         bool seq2seq = m.Kind == ModelKind.Seq2SeqLM;
