@@ -1,10 +1,18 @@
 using System.CommandLine;
 using MLNet.Compression.Cli.Commands;
+using MLNet.Compression.Cli.Parsing;
 
 namespace MLNet.Compression.Cli;
 
+/// <summary>
+/// The <c>mlnet-compress</c> tool. Exit codes: 0 success; <see cref="CliErrors.UsageExitCode"/> (1) for every usage error —
+/// an option System.CommandLine cannot parse, a bad option value, a bad recipe, plan, grid or data file, an output that
+/// cannot be written or would overwrite an unrelated file — reported as one <c>error: …</c> line on stderr. Anything else
+/// is a bug: it is not caught, so .NET prints its stack trace and the process ends with its unhandled-exception code.
+/// </summary>
 public static class Program
 {
+    /// <summary>Parses <paramref name="args"/> and runs the chosen command; returns the exit code.</summary>
     public static int Main(string[] args)
     {
         var root = new RootCommand("mlnet-compress: compress transformer language models and measure what it costs in knowledge and bias.");
@@ -21,6 +29,13 @@ public static class Program
         root.Subcommands.Add(CompressCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(BiasCommand.Create());
-        return root.Parse(args).Invoke();
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+        {
+            foreach (var e in parsed.Errors) Console.Error.WriteLine($"error: {ParseErrorText.Describe(e)}");
+            return CliErrors.UsageExitCode;
+        }
+        // Without the default handler a bug's exception reaches .NET, which prints the stack trace and exits non-zero.
+        return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
     }
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
+using MLNet.Compression.Cli.Output;
 using MLNet.Compression.Evaluation.Bias;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Tokenization;
@@ -35,25 +35,35 @@ public static class BiasCommand
     private static int Run(string modelPath, string? crowsPath, string? variantName, string? stereoPath, string? seatPath, string? seatNames,
                            int samples, int seed, int batch, bool skip, string? outPath)
     {
-        if (crowsPath is null && stereoPath is null && seatPath is null) throw new ArgumentException("give at least one of --crows, --stereoset, --seat.");
-        if (batch < 1) throw new ArgumentException("--batch-size must be at least 1.");
-        if (samples < 1) throw new ArgumentException("--seat-samples must be at least 1.");
+        if (crowsPath is null && stereoPath is null && seatPath is null) throw new UsageException("give at least one of --crows, --stereoset, --seat.");
+        if (batch < 1) throw new UsageException("--batch-size must be at least 1.");
+        if (samples < 1) throw new UsageException("--seat-samples must be at least 1.");
         CrowsPairsVariant? variant = variantName switch
         {
             null => null,
             "original" => CrowsPairsVariant.Original,
             "bias-bench" => CrowsPairsVariant.MaskedDiff,
             "autoregressive" => CrowsPairsVariant.Autoregressive,
-            _ => throw new ArgumentException($"--crows-variant \"{variantName}\" is not one of original, bias-bench, autoregressive."),
+            _ => throw new UsageException($"--crows-variant \"{variantName}\" is not one of original, bias-bench, autoregressive."),
         };
-        // Read every data file before the model, so bad data fails fast.
+        // Read every data file and check the output before the model, so bad input fails fast.
+        if (outPath is not null) OutputFile.CheckReplaceable(outPath, OutputKind, IsEarlierOutput);
         var crowsData = crowsPath is null ? null : CrowsPairsData.Load(crowsPath, skip);
-        var stereoData = stereoPath is null ? null : StereoSetData.Load(stereoPath, skip);
+        var stereoData = stereoPath is null ? null : UserInput.Check(() => StereoSetData.Load(stereoPath, skip));
         var seatData = seatPath is null ? null : LoadSeat(seatPath, seatNames);
         var model = ModelLoader.Load(modelPath);
         var tokenizer = AutoTokenizer.FromFolder(modelPath);
         if (model.Kind == ModelKind.Seq2SeqLM && (crowsData is not null || stereoData is not null))
-            throw new ArgumentException($"CrowS-Pairs and StereoSet are scored for masked and causal LMs; {model.ModelType} is a seq2seq model (SEAT works).");
+            throw new UsageException($"CrowS-Pairs and StereoSet are scored for masked and causal LMs; {model.ModelType} is a seq2seq model (SEAT works).");
+        // The evaluator refuses a variant that does not fit the model; --crows-variant is the user's choice, so check it here.
+        if (crowsData is not null && variant is CrowsPairsVariant chosen)
+        {
+            bool masked = chosen != CrowsPairsVariant.Autoregressive;
+            if (masked && model.Kind != ModelKind.MaskedLM)
+                throw new UsageException($"the {chosen} CrowS-Pairs variant needs a masked LM; {model.ModelType} is {model.Kind} (use autoregressive).");
+            if (!masked && model.Kind != ModelKind.CausalLM)
+                throw new UsageException($"the autoregressive CrowS-Pairs variant needs a causal LM; {model.ModelType} is {model.Kind}.");
+        }
 
         CrowsPairsResult? crows = null;
         StereoSetResult? stereo = null;
@@ -75,63 +85,36 @@ public static class BiasCommand
                         seatResults!.Add(new SeatEvaluator(new SeatEvaluator.Options { Samples = samples, Seed = seed, Progress = Track("SEAT " + CliErrors.Escape(t.Name)) }).Evaluate(model, tokenizer, t));
             });
 
-        if (crows is not null) ShowCrows(crows);
-        if (stereo is not null) ShowStereoSet(stereo);
-        if (seatResults is not null) ShowSeat(seatResults);
+        if (crows is not null) BiasTables.ShowCrows(crows);
+        if (stereo is not null) BiasTables.ShowStereoSet(stereo);
+        if (seatResults is not null) BiasTables.ShowSeat(seatResults);
         if (outPath is not null)
         {
-            BiasReport.Write(outPath, Path.GetFullPath(modelPath), crows, stereo, seatResults);
+            OutputFile.Write(outPath, OutputKind, IsEarlierOutput, () => BiasReport.Write(outPath, Path.GetFullPath(modelPath), crows, stereo, seatResults));
             AnsiConsole.MarkupLine($"wrote [bold]{CliErrors.Escape(outPath)}[/]");
         }
         return 0;
     }
 
+    private const string OutputKind = "bias JSON";
+
+    /// <summary>A bias JSON names the model and holds at least one of the three benchmarks.</summary>
+    private static bool IsEarlierOutput(string path)
+        => EarlierOutput.IsJsonObject(path, root => root.TryGetProperty("model", out _)
+                                                    && new[] { "crows", "stereoset", "seat" }.Any(b => root.TryGetProperty(b, out _)));
+
     private static List<SeatTest> LoadSeat(string path, string? names)
     {
         if (File.Exists(path)) return [SeatTest.Load(path)];
-        if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: SEAT folder not found.");
+        if (!Directory.Exists(path)) throw new UsageException($"{path}: SEAT folder not found.");
         var files = Directory.GetFiles(path, "*.jsonl").OrderBy(f => f, StringComparer.Ordinal).ToList();
         if (names is not null)
         {
             var wanted = names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             files = wanted.Select(n => files.FirstOrDefault(f => Path.GetFileNameWithoutExtension(f) == n)
-                ?? throw new ArgumentException($"--seat-tests: no test \"{n}\" in {path} (expected a .jsonl file of that name).")).ToList();
+                ?? throw new UsageException($"--seat-tests: no test \"{n}\" in {path} (expected a .jsonl file of that name).")).ToList();
         }
-        if (files.Count == 0) throw new ArgumentException($"{path}: no SEAT .jsonl tests found.");
+        if (files.Count == 0) throw new UsageException($"{path}: no SEAT .jsonl tests found.");
         return files.Select(SeatTest.Load).ToList();
-    }
-
-    private static string F(double? v, string format = "0.00") => v is double d && double.IsFinite(d) ? d.ToString(format, CultureInfo.InvariantCulture) : "-";
-
-    private static void ShowCrows(CrowsPairsResult r)
-    {
-        var t = new Table().Title($"CrowS-Pairs ({r.Variant})").AddColumns("bias type", "pairs", "metric score", "stereo", "antistereo", "neutral");
-        foreach (var (type, s) in r.ByBiasType) t.AddRow(CliErrors.Escape(type), s.NPairs.ToString(CultureInfo.InvariantCulture), F(s.MetricScore), F(s.StereoScore), F(s.AntiStereoScore), s.Neutral.ToString(CultureInfo.InvariantCulture));
-        var o = r.Overall;
-        t.AddRow("[bold]all[/]", o.NPairs.ToString(CultureInfo.InvariantCulture), $"[bold]{F(o.MetricScore)}[/]", F(o.StereoScore), F(o.AntiStereoScore), o.Neutral.ToString(CultureInfo.InvariantCulture));
-        AnsiConsole.Write(t);
-        if (r.SkippedLines.Count > 0) AnsiConsole.MarkupLine($"skipped {r.SkippedLines.Count} bad line(s) of the CSV");
-        if (r.SkippedPairs.Count > 0) AnsiConsole.MarkupLine($"skipped {r.SkippedPairs.Count} pair(s) with no differing tokens (bias-bench rule)");
-    }
-
-    private static void ShowStereoSet(StereoSetResult r)
-    {
-        foreach (var (name, split) in new[] { ("intrasentence", r.Intrasentence), ("intersentence", r.Intersentence) })
-        {
-            if (split is null) continue;
-            var t = new Table().Title($"StereoSet {name}").AddColumns("domain", "examples", "SS", "LMS", "ICAT");
-            foreach (var (d, s) in split.ByDomain) t.AddRow(CliErrors.Escape(d), s.Count.ToString(CultureInfo.InvariantCulture), F(s.Ss), F(s.Lms), F(s.Icat));
-            t.AddRow("[bold]overall[/]", split.Overall.Count.ToString(CultureInfo.InvariantCulture), $"[bold]{F(split.Overall.Ss)}[/]", F(split.Overall.Lms), F(split.Overall.Icat));
-            AnsiConsole.Write(t);
-        }
-        if (r.IntersentenceNote is not null) AnsiConsole.MarkupLine($"StereoSet intersentence: {CliErrors.Escape(r.IntersentenceNote)}");
-        if (r.SkippedLines.Count > 0) AnsiConsole.MarkupLine($"skipped {r.SkippedLines.Count} bad line(s) of the StereoSet data");
-    }
-
-    private static void ShowSeat(List<SeatResult> results)
-    {
-        var t = new Table().Title("SEAT (mean-pooled last hidden state)").AddColumns("test", "effect size", "p-value", "test kind");
-        foreach (var r in results) t.AddRow(CliErrors.Escape(r.Test), F(r.EffectSize, "0.000"), F(r.PValue, "0.0000"), r.ExactPValue ? "exact" : "sampled");
-        AnsiConsole.Write(t);
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using MLNet.Compression.Cli.Output;
 using MLNet.Compression.Study;
 using MLNet.Compression.Synthetic;
 using Spectre.Console;
@@ -34,7 +35,7 @@ public static class DemoCommand
 
         string worldDir = Path.Combine(outDir, "world");
         var world = KnowledgeWorld.Generate(worldOptions);
-        WorldWriter.Write(world, worldDir);
+        OutputFile.ReportWriteErrors(() => WorldWriter.Write(world, worldDir));
         AnsiConsole.MarkupLine($"world: {world.Facts.Count} facts over {WorldRelation.All.Count} relations, {world.Corpus.Count} training sentences, bias skew {worldOptions.BiasSkew} → [blue]{Markup.Escape(worldDir)}[/]");
 
         string mlmDir = Path.Combine(outDir, "models", "masked-lm"), clmDir = Path.Combine(outDir, "models", "causal-lm");

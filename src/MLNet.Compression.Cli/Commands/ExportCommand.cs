@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLNet.Compression.Cli.Output;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Persistence;
@@ -25,12 +26,12 @@ public static class ExportCommand
     private static int Run(string modelPath, string format, string output)
     {
         if (!string.Equals(format, "hf", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"--format {format}: unknown export format (supported: hf).");
+            throw new UsageException($"--format {format}: unknown export format (supported: hf).");
         string source = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
         if (string.Equals(Path.GetFullPath(source).TrimEnd('/', '\\'), Path.GetFullPath(output).TrimEnd('/', '\\'), StringComparison.Ordinal))
-            throw new ArgumentException($"{output}: the output folder is the model's own folder; export to a new folder.");
+            throw new UsageException($"{output}: the output folder is the model's own folder; export to a new folder.");
         var m = ModelLoader.Load(modelPath);
-        AtomicFolder.Write(output, "config.json", tmp => HuggingFaceExporter.Save(m, tmp, source));
+        OutputFile.ReportWriteErrors(() => AtomicFolder.Write(output, "config.json", tmp => HuggingFaceExporter.Save(m, tmp, source)));
         Console.WriteLine($"exported {m.ModelType} ({m.ParameterCount():N0} parameters, float32) to {Path.GetFullPath(output)}");
         return 0;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using MLNet.Compression.Cli.Output;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
 
@@ -23,10 +24,11 @@ public static class ForwardCommand
 
     private static int Run(string modelPath, string inputsPath, string outPath)
     {
+        OutputFile.CheckReplaceable(outPath, OutputKind, IsEarlierOutput);
         var m = ModelLoader.Load(modelPath);
         var input = ReadInputs(inputsPath, m.Kind == ModelKind.Seq2SeqLM);
         var result = m.Forward(input, new ForwardOptions { OutputHiddenStates = true });
-        var writer = new SafeTensorsWriter().AddMetadata("format", "pt").AddMetadata("producer", "mlnet-compress forward");
+        var writer = new SafeTensorsWriter().AddMetadata("format", "pt").AddMetadata("producer", Producer);
         writer.Add("logits", result.Logits.Data, result.Logits.Shape);
         void AddStates(string prefix, IReadOnlyList<Tensors.Tensor> states)
         {
@@ -36,29 +38,34 @@ public static class ForwardCommand
         AddStates("encoder_hidden_states", result.EncoderHiddenStates);
         AddStates("decoder_hidden_states", result.DecoderHiddenStates);
         if (result.EncoderLastHiddenState is { } enc) writer.Add("encoder_last_hidden_state", enc.Data, enc.Shape);
-        writer.Save(outPath);
+        OutputFile.Write(outPath, OutputKind, IsEarlierOutput, () => writer.Save(outPath));
         Console.WriteLine($"wrote {outPath}: logits [{string.Join(", ", result.Logits.Shape)}]");
         return 0;
     }
 
+    private const string Producer = "mlnet-compress forward";
+    private const string OutputKind = "forward output (safetensors written by mlnet-compress forward)";
+
+    private static bool IsEarlierOutput(string path) => EarlierOutput.IsSafeTensorsFrom(path, Producer);
+
     /// <summary>Reads the same object as the "inputs" field of the fixtures' reference.json (a whole reference.json also works).</summary>
     public static ModelInput ReadInputs(string path, bool seq2seq)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: inputs file not found.");
+        if (!File.Exists(path)) throw new UsageException($"{path}: inputs file not found.");
         JsonElement root;
         try { root = JsonDocument.Parse(File.ReadAllBytes(path)).RootElement; }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})."); }
+        catch (JsonException e) { throw new UsageException($"{path}: not valid JSON ({e.Message})."); }
         if (root.TryGetProperty("inputs", out var nested) && nested.ValueKind == JsonValueKind.Object) root = nested;
         int[][] Matrix(string field, bool required)
         {
             if (!root.TryGetProperty(field, out var v) || v.ValueKind == JsonValueKind.Null)
-                return required ? throw new InvalidDataException($"{path}: missing field \"{field}\" (expected a list of lists of token ids).") : [];
-            if (v.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{path}: field \"{field}\" must be a list of lists of integers.");
+                return required ? throw new UsageException($"{path}: missing field \"{field}\" (expected a list of lists of token ids).") : [];
+            if (v.ValueKind != JsonValueKind.Array) throw new UsageException($"{path}: field \"{field}\" must be a list of lists of integers.");
             var rows = v.EnumerateArray().Select(r => r.ValueKind == JsonValueKind.Array
-                ? r.EnumerateArray().Select(x => x.TryGetInt32(out int i) ? i : throw new InvalidDataException($"{path}: \"{field}\" holds {x.GetRawText()}, expected integers.")).ToArray()
-                : throw new InvalidDataException($"{path}: field \"{field}\" must be a list of lists of integers.")).ToArray();
+                ? r.EnumerateArray().Select(x => x.TryGetInt32(out int i) ? i : throw new UsageException($"{path}: \"{field}\" holds {x.GetRawText()}, expected integers.")).ToArray()
+                : throw new UsageException($"{path}: field \"{field}\" must be a list of lists of integers.")).ToArray();
             if (rows.Length == 0 || rows.Any(r => r.Length != rows[0].Length))
-                throw new InvalidDataException($"{path}: field \"{field}\" must be a non-empty rectangular list of rows (pad rows to one length).");
+                throw new UsageException($"{path}: field \"{field}\" must be a non-empty rectangular list of rows (pad rows to one length).");
             return rows;
         }
         TokenBatch Batch(string idsField, string maskField, bool required)
@@ -66,7 +73,7 @@ public static class ForwardCommand
             var ids = Matrix(idsField, required);
             var mask = Matrix(maskField, false);
             if (mask.Length > 0 && (mask.Length != ids.Length || mask[0].Length != ids[0].Length))
-                throw new InvalidDataException($"{path}: \"{maskField}\" must have the shape of \"{idsField}\" [{ids.Length}, {ids[0].Length}].");
+                throw new UsageException($"{path}: \"{maskField}\" must have the shape of \"{idsField}\" [{ids.Length}, {ids[0].Length}].");
             return new TokenBatch(ids.Length, ids[0].Length, ids.SelectMany(r => r).ToArray(), mask.Length > 0 ? mask.SelectMany(r => r).ToArray() : null);
         }
         var tokens = Batch("input_ids", "attention_mask", true);

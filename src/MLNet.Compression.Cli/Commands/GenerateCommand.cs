@@ -23,12 +23,17 @@ public static class GenerateCommand
 
     private static int Run(string modelPath, string? idsText, string? promptText, int maxNew)
     {
-        if (maxNew < 0) throw new ArgumentException("--max-new-tokens must be 0 or more.");
-        if (idsText is not null && promptText is not null) throw new ArgumentException("give either --input-ids or --prompt, not both.");
+        if (maxNew < 0) throw new UsageException("--max-new-tokens must be 0 or more.");
+        if (idsText is not null && promptText is not null) throw new UsageException("give either --input-ids or --prompt, not both.");
         var m = ModelLoader.Load(modelPath);
+        // The generator rejects models that cannot generate; here the model is the user's choice, so say so in one line.
+        if (m.Kind == ModelKind.MaskedLM)
+            throw new UsageException($"A {m.ModelType} masked-LM model does not generate text; use a decoder or encoder-decoder model.");
+        if (m.Kind == ModelKind.Seq2SeqLM && m.Generation.DecoderStartTokenId is null && m.Generation.BosTokenId is null)
+            throw new UsageException($"{m.ModelType}: config.json has no decoder_start_token_id.");
         if (promptText is null)
         {
-            int[] prompt = ParseIds(idsText) ?? (m.Generation.BosTokenId is int bos ? [bos] : throw new ArgumentException("--input-ids is required: the model's config names no bos_token_id to start from."));
+            int[] prompt = ParseIds(idsText) ?? (m.Generation.BosTokenId is int bos ? [bos] : throw new UsageException("--input-ids is required: the model's config names no bos_token_id to start from."));
             Console.WriteLine(string.Join(",", GreedyGenerator.Generate(m, prompt, maxNew)));
             return 0;
         }
@@ -36,6 +41,7 @@ public static class GenerateCommand
         var tokenizer = AutoTokenizer.FromFolder(tokenizerDir);
         int[] encoded = tokenizer.EncodeToIds(promptText).ToArray();
         if (encoded.Length == 0 && m.Generation.BosTokenId is int b) encoded = [b];
+        if (encoded.Length == 0) throw new UsageException("--prompt: the text encodes to no tokens and the model has no bos_token_id to start from.");
         // Stream the text: decode the growing sequence and print what is new, since a token may complete a multi-byte character.
         var generated = new List<int>();
         bool seq2seq = m.Kind == ModelKind.Seq2SeqLM;
@@ -63,7 +69,7 @@ public static class GenerateCommand
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
         return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.TryParse(s, out int v) && v >= 0 ? v : throw new FormatException($"--input-ids: \"{s}\" is not a token id (expected non-negative integers separated by commas)."))
+            .Select(s => int.TryParse(s, out int v) && v >= 0 ? v : throw new UsageException($"--input-ids: \"{s}\" is not a token id (expected non-negative integers separated by commas)."))
             .ToArray();
     }
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using MLNet.Compression.Cli.Output;
 using MLNet.Compression.Evaluation;
 using MLNet.Compression.Evaluation.Perplexity;
 using MLNet.Compression.IO;
@@ -34,18 +34,25 @@ public static class PerplexityCommand
         if (!File.Exists(textPath)) throw new EvaluationDataException(textPath, null, "text file not found.");
         string content = File.ReadAllText(textPath);
         if (content.Length == 0) throw new EvaluationDataException(textPath, null, "the text file is empty.");
+        // Refuse an unrelated file before scoring, which can take long; the write checks again.
+        if (outPath is not null) OutputFile.CheckReplaceable(outPath, OutputKind, PerplexityJson.IsEarlierOutput);
         var m = ModelLoader.Load(modelDir);
-        if (m.Kind != ModelKind.CausalLM) throw new ArgumentException($"{modelDir}: perplexity needs a causal LM; this is a {m.ModelType} ({m.Kind}).");
+        if (m.Kind != ModelKind.CausalLM) throw new UsageException($"{modelDir}: perplexity needs a causal LM; this is a {m.ModelType} ({m.Kind}).");
         var ids = AutoTokenizer.FromFolder(modelDir).EncodeToIds(content).ToArray();
         if (ids.Length < 2) throw new EvaluationDataException(textPath, null, $"the text encodes to {ids.Length} token(s); at least 2 are needed.");
         var options = new PerplexityEvaluator.Options { MaxLength = maxLength, Stride = stride };
-        if (maxLength is < 2) throw new ArgumentException("--max-length must be at least 2.");
+        if (maxLength is < 2) throw new UsageException("--max-length must be at least 2.");
+        int windowLength = maxLength ?? m.MaxPositions ?? 1024;
+        if (stride is int s && (s < 1 || s > windowLength)) throw new UsageException($"--stride must be between 1 and the max length {windowLength}.");
+        var perplexity = new PerplexityEvaluator(m, options);
+        // The base model must be a causal LM with the same vocabulary: the evaluator checks what the user gave.
+        var divergence = baseDir is null ? null : UserInput.Check(() => new KlDivergenceEvaluator(ModelLoader.Load(baseDir), m, options));
         PerplexityResult? ppl = null;
         KlDivergenceResult? kl = null;
         AnsiConsole.Status().Start("scoring", _ =>
         {
-            ppl = new PerplexityEvaluator(m, options).Evaluate(ids);
-            if (baseDir is not null) kl = new KlDivergenceEvaluator(ModelLoader.Load(baseDir), m, options).Evaluate(ids);
+            ppl = perplexity.Evaluate(ids);
+            kl = divergence?.Evaluate(ids);
         });
         var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
         table.AddRow("tokens scored", ppl!.NTokens.ToString());
@@ -62,38 +69,12 @@ public static class PerplexityCommand
         AnsiConsole.Write(table);
         if (outPath is not null)
         {
-            AtomicFile.Write(outPath, s =>
-            {
-                using var w = new Utf8JsonWriter(s);
-                w.WriteStartObject();
-                w.WriteString("model", modelDir);
-                w.WriteString("text", textPath);
-                w.WriteNumber("perplexity", ppl.Perplexity);
-                w.WriteNumber("n_tokens", ppl.NTokens);
-                w.WriteNumber("mean_nll", ppl.MeanNll);
-                w.WriteNumber("perplexity_mean_of_windows", ppl.WindowMeanPerplexity);
-                if (kl is not null)
-                {
-                    w.WriteString("base", baseDir);
-                    w.WriteNumber("kl_divergence", kl.MeanKl);
-                    w.WriteNumber("kl_max", kl.MaxKl);
-                    w.WriteNumber("top1_agreement", kl.Top1Agreement);
-                }
-                w.WriteStartArray("windows");
-                foreach (var win in ppl.Windows)
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("begin", win.Begin);
-                    w.WriteNumber("end", win.End);
-                    w.WriteNumber("n_predicted", win.NPredicted);
-                    w.WriteNumber("sum_nll", win.SumNll);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                w.WriteEndObject();
-            });
+            OutputFile.Write(outPath, OutputKind, PerplexityJson.IsEarlierOutput,
+                () => AtomicFile.Write(outPath, stream => PerplexityJson.Write(stream, modelDir, textPath, ppl, baseDir, kl)));
             Console.WriteLine($"wrote {outPath}");
         }
         return 0;
     }
+
+    private const string OutputKind = "perplexity JSON";
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLNet.Compression.Cli.Output;
 using MLNet.Compression.Evaluation;
 using MLNet.Compression.Evaluation.Knowledge;
 using MLNet.Compression.Modeling;
@@ -36,11 +37,12 @@ public static class ProbeCommand
         {
             "lama" => LamaProtocol.Lama,
             "namburi2023" => LamaProtocol.Namburi2023,
-            _ => throw new ArgumentException($"--protocol: unknown protocol \"{protocolName}\" (expected lama or namburi2023)."),
+            _ => throw new UsageException($"--protocol: unknown protocol \"{protocolName}\" (expected lama or namburi2023)."),
         };
-        if (batch < 1) throw new ArgumentException("--batch-size must be at least 1.");
+        if (batch < 1) throw new UsageException("--batch-size must be at least 1.");
         var wanted = relations?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var subsets = LamaSubset.FromFolder(lamaDir, wanted);
+        if (outPath is not null) OutputFile.CheckReplaceable(outPath, OutputKind, IsEarlierOutput);
+        var subsets = UserInput.Check(() => LamaSubset.FromFolder(lamaDir, wanted));
         IReadOnlyCollection<string>? vocab = null;
         if (commonVocab is not null)
         {
@@ -50,7 +52,8 @@ public static class ProbeCommand
         }
         var m = ModelLoader.Load(modelDir);
         var tokenizer = AutoTokenizer.FromFolder(modelDir);
-        var probe = new LamaProbe(m, tokenizer, new LamaProbe.Options { Protocol = protocol, CommonVocab = vocab, SkipBadLines = skipBad, BatchSize = batch });
+        // The probe refuses a tokenizer without a mask token and a vocabulary with no single-token word: both the user's input.
+        var probe = UserInput.Check(() => new LamaProbe(m, tokenizer, new LamaProbe.Options { Protocol = protocol, CommonVocab = vocab, SkipBadLines = skipBad, BatchSize = batch }));
         var results = new List<LamaSubsetResult>();
         AnsiConsole.Progress().AutoClear(true).Start(ctx =>
         {
@@ -66,27 +69,18 @@ public static class ProbeCommand
                 results.Add(new LamaSubsetResult(subset.Name, rels));
             }
         });
-        bool namburi = protocol == LamaProtocol.Namburi2023;
-        foreach (var s in results)
-        {
-            var table = new Table().Title(CliErrors.Escape(s.Name)).AddColumn("relation").AddColumn(new TableColumn("facts").RightAligned())
-                .AddColumn(new TableColumn("skipped").RightAligned());
-            if (namburi) table.AddColumn(new TableColumn("top-1").RightAligned()).AddColumn(new TableColumn("top-5").RightAligned());
-            else table.AddColumn(new TableColumn("P@1").RightAligned()).AddColumn(new TableColumn("P@10").RightAligned()).AddColumn(new TableColumn("MRR").RightAligned());
-            foreach (var r in s.Relations)
-                table.AddRow([CliErrors.Escape(r.Relation), r.NFacts.ToString(), r.NSkipped.ToString(),
-                    .. namburi ? new[] { F(r.NamburiTop1), F(r.NamburiTop5) } : [F(r.PAt1), F(r.PAtK), F(r.Mrr, 4)]]);
-            table.AddRow([namburi ? "micro" : "macro", s.NFacts.ToString(), s.Relations.Sum(r => r.NSkipped).ToString(),
-                .. namburi ? new[] { F(s.MicroNamburiTop1), F(s.MicroNamburiTop5) } : [F(s.MacroPAt1), F(s.MacroPAtK), F(s.MacroMrr, 4)]]);
-            AnsiConsole.Write(table);
-        }
+        LamaTables.Show(results, protocol);
         if (outPath is not null)
         {
-            LamaJson.Write(outPath, results, protocol, modelDir);
+            OutputFile.Write(outPath, OutputKind, IsEarlierOutput, () => LamaJson.Write(outPath, results, protocol, modelDir));
             Console.WriteLine($"wrote {outPath}");
         }
         return 0;
     }
 
-    private static string F(double v, int digits = 3) => double.IsFinite(v) ? v.ToString("F" + digits, System.Globalization.CultureInfo.InvariantCulture) : "-";
+    private const string OutputKind = "LAMA results JSON";
+
+    /// <summary>A results file names its protocol and lists its subsets.</summary>
+    private static bool IsEarlierOutput(string path) => EarlierOutput.IsJsonObjectWith(path, "protocol", "subsets");
+
 }

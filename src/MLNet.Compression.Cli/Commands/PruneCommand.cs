@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLNet.Compression.Cli.Output;
 using MLNet.Compression.Pipeline;
 using MLNet.Compression.Recipes;
 
@@ -35,7 +36,7 @@ public static class PruneCommand
                 Scope = r.GetValue(scope),
                 Sparsity = r.GetValue(sparsity),
                 NM = r.GetValue(nm),
-                Plan = planPath is null ? null : RecipePlan.Load(planPath),
+                Plan = planPath is null ? null : UserInput.Check(() => RecipePlan.Load(planPath)),
                 PlanSource = planPath,
             };
             return CompressionReport.Run(OneStage(stage, r.GetValue(calibration), r.GetValue(samples), r.GetValue(seed)), r.GetValue(model)!, r.GetValue(output)!, "prune");
@@ -45,7 +46,7 @@ public static class PruneCommand
 
     internal static Recipe OneStage(RecipeStage stage, string? calibration, int samples, int seed)
     {
-        if (samples < 1) throw new ArgumentException("--calibration-samples must be at least 1.");
+        if (samples < 1) throw new UsageException("--calibration-samples must be at least 1.");
         return new Recipe
         {
             Seed = seed,

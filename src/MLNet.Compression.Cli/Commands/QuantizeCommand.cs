@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using MLNet.Compression.Cli.Output;
 using MLNet.Compression.Pipeline;
 using MLNet.Compression.Recipes;
 
@@ -47,7 +48,7 @@ public static class QuantizeCommand
                 Bits = r.GetValue(bits),
                 GroupSize = r.GetValue(groupSize),
                 Symmetric = r.GetValue(symmetric),
-                Plan = planPath is null ? null : RecipePlan.Load(planPath),
+                Plan = planPath is null ? null : UserInput.Check(() => RecipePlan.Load(planPath)),
                 PlanSource = planPath,
                 Parameters = parameters,
             };

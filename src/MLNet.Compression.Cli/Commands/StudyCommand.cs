@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLNet.Compression.Cli.Output;
 using MLNet.Compression.Reporting;
 using MLNet.Compression.Study;
 using Spectre.Console;
@@ -22,13 +23,26 @@ public static class StudyCommand
         var cmd = new Command("study", "Run a compression grid on a model and report knowledge, bias, size and speed per point.") { model, lama, crows, stereo, grid, output };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
-            var g = r.GetValue(grid) == "namburi2023" ? StudyGrid.Namburi2023() : StudyGrid.Load(r.GetValue(grid)!);
+            var g = r.GetValue(grid) == "namburi2023" ? StudyGrid.Namburi2023() : UserInput.Check(() => StudyGrid.Load(r.GetValue(grid)!));
             var options = new StudyRunner.Options { LamaDir = r.GetValue(lama)!, CrowsFile = r.GetValue(crows), StereoSetFiles = r.GetValue(stereo) ?? [] };
+            CheckDataExists(options);
             var result = RunWithProgress(r.GetValue(model)!, g, options, r.GetValue(model)!);
             Write([result], r.GetValue(output)!);
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>
+    /// The runner reports missing data paths with general exception types; the paths are the user's, so they are checked
+    /// here first and reported as usage errors.
+    /// </summary>
+    private static void CheckDataExists(StudyRunner.Options options)
+    {
+        if (!Directory.Exists(options.LamaDir)) throw new UsageException($"{options.LamaDir}: LAMA folder not found.");
+        if (options.CrowsFile is { } crows && !File.Exists(crows)) throw new UsageException($"{crows}: file not found.");
+        foreach (var f in options.StereoSetFiles)
+            if (!File.Exists(f) && !Directory.Exists(f)) throw new UsageException($"{f}: file not found.");
     }
 
     internal static StudyResult RunWithProgress(string modelPath, StudyGrid grid, StudyRunner.Options options, string label)
@@ -46,32 +60,20 @@ public static class StudyCommand
             });
             result = runner.Run(modelPath, grid);
         });
-        PrintTable(result!);
+        StudyTable.Show(result!);
         return result!;
     }
 
     internal static void Write(IReadOnlyList<StudyResult> results, string outDir)
     {
-        Directory.CreateDirectory(outDir);
-        foreach (var r in results)
-            StudyRunner.WriteJson(r, Path.Combine(outDir, results.Count == 1 ? "results.json" : $"results-{r.ModelType}.json"));
         string report = Path.Combine(outDir, "report.html");
-        StudyReport.WriteHtml(results, report);
+        OutputFile.ReportWriteErrors(() =>
+        {
+            Directory.CreateDirectory(outDir);
+            foreach (var r in results)
+                StudyRunner.WriteJson(r, Path.Combine(outDir, results.Count == 1 ? "results.json" : $"results-{r.ModelType}.json"));
+            StudyReport.WriteHtml(results, report);
+        });
         AnsiConsole.MarkupLine($"report: [blue]{Markup.Escape(Path.GetFullPath(report))}[/]");
-    }
-
-    private static void PrintTable(StudyResult r)
-    {
-        var t = new Table().Title(Markup.Escape($"{r.ModelType}: {r.Model}"))
-            .AddColumn("point").AddColumn(new TableColumn("P@1").RightAligned()).AddColumn(new TableColumn("frequent").RightAligned())
-            .AddColumn(new TableColumn("rare").RightAligned()).AddColumn(new TableColumn("CrowS").RightAligned()).AddColumn(new TableColumn("SS").RightAligned())
-            .AddColumn(new TableColumn("size").RightAligned());
-        string N(double? v, string f) => v is null ? "–" : v.Value.ToString(f, System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var p in r.Points)
-            t.AddRow(Markup.Escape(p.Name), N(p.PAt1, "F3"), N(p.PAt1Frequent, "F3"), N(p.PAt1Rare, "F3"), N(p.CrowsScore, "F1"), N(p.StereoSetSs, "F1"), $"{p.SizeBytes / 1048576.0:F2} MiB");
-        AnsiConsole.Write(t);
-        var drops = StudyReport.KnowledgeDropByGroup(r);
-        if (drops.Length > 0)
-            AnsiConsole.MarkupLine($"Magnitude pruning of [bold]{Markup.Escape(drops[0].Group)}[/] costs the most knowledge (mean P@1 drop {drops[0].MeanDrop * 100:F1} points).");
     }
 }

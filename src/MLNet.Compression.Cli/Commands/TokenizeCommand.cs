@@ -47,14 +47,14 @@ public static class TokenizeCommand
         if ((text is null) == (input is null))
         {
             stderr.WriteLine("tokenize: give exactly one of --text or --input.");
-            return 2;
+            return CliErrors.UsageExitCode;
         }
         Tokenizer tokenizer;
         try { tokenizer = AutoTokenizer.FromFolder(dir); }
         catch (TokenizerLoadException e)
         {
             stderr.WriteLine("tokenize: " + e.Message);
-            return 1;
+            return CliErrors.UsageExitCode;
         }
         if (text is not null)
         {
@@ -67,7 +67,7 @@ public static class TokenizeCommand
             }
             return 0;
         }
-        if (!File.Exists(input)) { stderr.WriteLine($"tokenize: input file '{input}' does not exist."); return 1; }
+        if (!File.Exists(input)) { stderr.WriteLine($"tokenize: input file '{input}' does not exist."); return CliErrors.UsageExitCode; }
         int lineNo = 0;
         foreach (var line in File.ReadLines(input!))
         {
@@ -80,7 +80,7 @@ public static class TokenizeCommand
                 t = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("text", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
             }
             catch (JsonException) { t = null; }
-            if (t is null) { stderr.WriteLine($"tokenize: {input} line {lineNo} is not a JSON object with a string \"text\"."); return 1; }
+            if (t is null) { stderr.WriteLine($"tokenize: {input} line {lineNo} is not a JSON object with a string \"text\"."); return CliErrors.UsageExitCode; }
             stdout.WriteLine(ToJson(tokenizer.EncodeToTokens(t, addSpecialTokens)));
         }
         return 0;

@@ -18,10 +18,18 @@ public static class AtomicFolder
         if (replace && Directory.EnumerateFileSystemEntries(full).Any() && !File.Exists(Path.Combine(full, markerFile)))
             throw new IOException($"{full}: the folder exists and is not an earlier output (it has no {markerFile}); choose a new output folder or empty this one.");
         string parent = Path.GetDirectoryName(full) ?? throw new IOException($"{full}: cannot write a model folder at the root of a drive.");
-        Directory.CreateDirectory(parent);
         string stamp = Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8];
         string tmp = full + ".tmp-" + stamp;
-        Directory.CreateDirectory(tmp);
+        try
+        {
+            Directory.CreateDirectory(parent);
+            Directory.CreateDirectory(tmp);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // .NET's reason names the temporary sibling; the user only knows the folder they asked for.
+            throw AtomicFile.CannotWrite(folder, tmp, e);
+        }
         try
         {
             write(tmp);

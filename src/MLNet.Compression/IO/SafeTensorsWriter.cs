@@ -89,27 +89,57 @@ public sealed class SafeTensorsWriter
 /// <summary>Writes a file through a temporary sibling and a rename, so an interrupted write never leaves a partial file.</summary>
 public static class AtomicFile
 {
+    /// <summary>
+    /// Writes <paramref name="path"/> through a temporary sibling. When the location cannot be written (a read-only or
+    /// impossible folder), the <see cref="IOException"/> names <paramref name="path"/> as given, never the temporary name.
+    /// </summary>
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
         string? dir = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
         string tmp = full + ".tmp-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8];
+        FileStream fs;
         try
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CannotWrite(path, tmp, e);
+        }
+        try
+        {
+            using (fs)
             {
                 write(fs);
                 fs.Flush(true);
             }
-            File.Move(tmp, full, overwrite: true);
+            try { File.Move(tmp, full, overwrite: true); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw CannotWrite(path, tmp, e); }
         }
         catch
         {
-            try { File.Delete(tmp); } catch (IOException) { }
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
     }
 
+    /// <summary>Writes <paramref name="text"/> as UTF-8 to <paramref name="path"/> through a temporary sibling.</summary>
     public static void WriteAllText(string path, string text) => Write(path, s => s.Write(Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>
+    /// The error for an output that cannot be created, as <c>PATH: cannot write (reason)</c>: the reason .NET gives names
+    /// the temporary sibling, which the user never asked for, so it is replaced by the path they gave.
+    /// </summary>
+    internal static IOException CannotWrite(string path, string tmp, Exception e)
+    {
+        string reason = e switch
+        {
+            UnauthorizedAccessException => "permission denied",
+            DirectoryNotFoundException => "the folder does not exist",
+            _ => e.Message.Replace(tmp, path, StringComparison.Ordinal),
+        };
+        return new IOException($"{path}: cannot write ({reason.TrimEnd('.')})", e);
+    }
 }
