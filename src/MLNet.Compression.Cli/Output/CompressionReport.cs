@@ -10,9 +10,13 @@ internal static class CompressionReport
     /// <summary>Runs <paramref name="recipe"/> on <paramref name="modelPath"/>, saves <paramref name="output"/> and prints the tables.</summary>
     public static int Run(Recipe recipe, string modelPath, string output, string where)
     {
-        // The runner validates the recipe, plans, groups and calibration text and refuses an unrelated output folder, all
-        // reported with general exception types: here they are the user's input.
-        var result = UserInput.Check(() => RecipeRunner.Run(recipe, modelPath, output, where, line => Console.Error.WriteLine(line)));
+        // Preparing reads and checks everything the user gave (recipe, plans, groups, calibration text, output folder) and
+        // reports it with general exception types: those are the user's input. Fitting is the tool's own work, so an
+        // exception there keeps its trace; saving can only fail on the output location the user chose.
+        void Log(string line) => Console.Error.WriteLine(line);
+        var prepared = UserInput.Check(() => RecipeRunner.Prepare(recipe, modelPath, output, where, Log));
+        var fitted = RecipeRunner.Fit(prepared, Log);
+        var result = UserInput.Check(() => RecipeRunner.Save(prepared, fitted, Log));
         var m = result.Manifest;
         var table = new Table().AddColumn("linear layer").AddColumn("stages").AddColumn("format")
             .AddColumn(new TableColumn("sparsity").RightAligned()).AddColumn(new TableColumn("bits").RightAligned()).AddColumn(new TableColumn("bytes").RightAligned());

@@ -7,16 +7,26 @@ namespace MLNet.Compression.IO;
 /// </summary>
 public static class AtomicFolder
 {
+    /// <summary>
+    /// Throws the IOException <see cref="Write"/> would throw before writing anything: a file in the way, or an existing
+    /// folder that is neither empty nor an earlier output. Lets a long job refuse its output before it starts.
+    /// </summary>
+    public static void CheckWritable(string folder, string markerFile)
+    {
+        string full = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        if (File.Exists(full)) throw new IOException($"{full}: a file is in the way; the output must be a folder.");
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !File.Exists(Path.Combine(full, markerFile)))
+            throw new IOException($"{full}: the folder exists and is not an earlier output (it has no {markerFile}); choose a new output folder or empty this one.");
+    }
+
     /// <param name="folder">the folder to create or replace</param>
     /// <param name="markerFile">a file name whose presence marks an existing folder as a replaceable earlier output</param>
     /// <param name="write">fills the temporary folder it is given</param>
     public static void Write(string folder, string markerFile, Action<string> write)
     {
         string full = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
-        if (File.Exists(full)) throw new IOException($"{full}: a file is in the way; the output must be a folder.");
+        CheckWritable(folder, markerFile);
         bool replace = Directory.Exists(full);
-        if (replace && Directory.EnumerateFileSystemEntries(full).Any() && !File.Exists(Path.Combine(full, markerFile)))
-            throw new IOException($"{full}: the folder exists and is not an earlier output (it has no {markerFile}); choose a new output folder or empty this one.");
         string parent = Path.GetDirectoryName(full) ?? throw new IOException($"{full}: cannot write a model folder at the root of a drive.");
         string stamp = Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..8];
         string tmp = full + ".tmp-" + stamp;

@@ -42,6 +42,17 @@ public static class CompressedModel
     /// <summary>Reads and validates the manifest of a compressed folder.</summary>
     public static CompressedModelManifest ReadManifest(string folder) => CompressedModelManifest.Load(Path.Combine(folder, CompressedModelManifest.FileName));
 
+    /// <summary>
+    /// The checks <see cref="Save(LanguageModel, IReadOnlyList{LayerChange}, string, SaveOptions?)"/> makes on its output
+    /// before writing: not the source folder itself, not a file, not an unrelated non-empty folder.
+    /// </summary>
+    public static void CheckOutput(string? source, string folder)
+    {
+        if (source is not null && SamePath(source, folder))
+            throw new ArgumentException($"{folder}: the output folder is the model's own folder; write the compressed model to a new folder.");
+        AtomicFolder.CheckWritable(folder, CompressedModelManifest.FileName);
+    }
+
     /// <summary>Saves a fitted stage or chain: its model and the changes it made.</summary>
     public static CompressedModelManifest Save(ModelTransformer transformer, string folder, SaveOptions? options = null)
         => Save(transformer.Model, transformer.Changes, folder, options);
@@ -55,8 +66,7 @@ public static class CompressedModel
         options ??= new SaveOptions();
         if (model.Config is null) throw new ArgumentException($"this {model.ModelType} model has no config.json to save beside its weights.");
         string? source = options.Source ?? DefaultSource(model);
-        if (source is not null && SamePath(source, folder))
-            throw new ArgumentException($"{folder}: the output folder is the model's own folder; write the compressed model to a new folder.");
+        CheckOutput(source, folder);
         var prior = source is not null && IsCompressedFolder(source) ? ReadManifest(source) : null;
         string? tokenizerFolder = options.TokenizerFolder ?? (source is null ? null : File.Exists(source) ? Path.GetDirectoryName(Path.GetFullPath(source)) : source);
 

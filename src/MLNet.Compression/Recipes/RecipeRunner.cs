@@ -19,8 +19,20 @@ public static class RecipeRunner
     /// <param name="progress">receives a line per step</param>
     public static RecipeResult Run(Recipe recipe, string modelPath, string output, string where, Action<string>? progress = null)
     {
+        var prepared = Prepare(recipe, modelPath, output, where, progress);
+        return Save(prepared, Fit(prepared, progress), progress);
+    }
+
+    /// <summary>
+    /// Everything that reads or checks what the user gave, before any compression work: the recipe, the model, plans and
+    /// groups against its layers, the chain's preview, the calibration text, and the output folder. Every problem it reports
+    /// is the user's input (ArgumentException, InvalidDataException, IOException with the file or field named).
+    /// </summary>
+    public static PreparedRecipe Prepare(Recipe recipe, string modelPath, string output, string where, Action<string>? progress = null)
+    {
         var methods = recipe.Validate(where);
         var factories = methods.Select((m, i) => RecipeMethods.FactoryOf(m, recipe.FromCommandLine ? $"{where}: --method" : $"{where}: stages[{i}].method")).ToList();
+        CompressedModel.CheckOutput(modelPath, output);
 
         progress?.Invoke($"loading {modelPath}");
         var model = ModelLoader.Load(modelPath);
@@ -52,11 +64,21 @@ public static class RecipeRunner
             string tokenizerFolder = File.Exists(modelPath) ? Path.GetDirectoryName(Path.GetFullPath(modelPath))! : modelPath;
             calibration = CalibrationText.Load(c, AutoTokenizer.FromFolder(tokenizerFolder), model);
         }
+        return new PreparedRecipe(recipe, modelPath, output, model, chain, calibration);
+    }
 
-        progress?.Invoke(string.Join(" → ", recipe.Stages.Select(s => $"{s.Stage} {s.Method} ({s.Groups})")));
-        var fitted = chain.Fit(model, calibration);
-        progress?.Invoke($"saving {output}");
-        var manifest = fitted.Save(output, new CompressedModel.SaveOptions { Source = modelPath });
-        return new RecipeResult(fitted, manifest, model.StorageBytes());
+    /// <summary>Fits the prepared chain: the compression work itself (an exception here is not the user's input).</summary>
+    public static ModelTransformer Fit(PreparedRecipe prepared, Action<string>? progress = null)
+    {
+        progress?.Invoke(string.Join(" → ", prepared.Recipe.Stages.Select(s => $"{s.Stage} {s.Method} ({s.Groups})")));
+        return prepared.Chain.Fit(prepared.Model, prepared.Calibration);
+    }
+
+    /// <summary>Saves the fitted model with the source's hash; the output folder was checked by <see cref="Prepare"/>.</summary>
+    public static RecipeResult Save(PreparedRecipe prepared, ModelTransformer fitted, Action<string>? progress = null)
+    {
+        progress?.Invoke($"saving {prepared.Output}");
+        var manifest = fitted.Save(prepared.Output, new CompressedModel.SaveOptions { Source = prepared.ModelPath });
+        return new RecipeResult(fitted, manifest, prepared.Model.StorageBytes());
     }
 }
