@@ -23,9 +23,8 @@ internal static class SparsityCharts
         if (Has(s, ReportMetric.PAt1)) yield return SizeKnowledgeChart.For(s);
     }
 
-    /// <summary>True when the study has pruning curves: some method and group evaluated at more than one sparsity.</summary>
-    public static bool HasCurves(StudyResult s) =>
-        s.Points.Where(p => p.Method != "dense").GroupBy(p => (p.Method, p.Group)).Any(f => f.Select(p => p.Sparsity).Distinct().Count() > 1);
+    /// <summary>True when the study has pruning curves: some method evaluated at a sparsity above 0.</summary>
+    public static bool HasCurves(StudyResult s) => s.Points.Any(p => p.Method != "dense" && p.Sparsity > 0);
 
     private static bool Has(StudyResult s, ReportMetric m) => s.Points.Any(p => m.Of(p) is not null);
 
@@ -96,7 +95,8 @@ internal static class SparsityCharts
 
     private static IEnumerable<IGrouping<(string Method, string Group), StudyPoint>> Curves(StudyResult s, ReportMetric m) => Families(s, m).Where(IsCurve);
 
-    private static bool IsCurve(IGrouping<(string Method, string Group), StudyPoint> f) => f.Select(p => p.Sparsity).Distinct().Count() > 1;
+    /// <summary>A family that prunes is a curve from the dense value at sparsity 0, even when the grid has a single sparsity.</summary>
+    private static bool IsCurve(IGrouping<(string Method, string Group), StudyPoint> f) => f.Any(p => p.Sparsity > 0);
 
     private static void StartAtDense(List<ChartPoint> points, StudyResult s, ReportMetric m)
     {

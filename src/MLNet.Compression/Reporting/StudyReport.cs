@@ -22,7 +22,7 @@ public static class StudyReport
         "figcaption{font-size:13px;color:#444;margin:4px 2px 2px;line-height:1.35}" +
         ".finding{background:#eef3fb;border-left:4px solid #1f77b4;padding:8px 12px;margin:8px 0;max-width:120ch}" +
         ".table{overflow-x:auto;background:#fff;border:1px solid #ddd;border-radius:6px}table{border-collapse:collapse;font-size:12px;width:100%}" +
-        "td,th{border:1px solid #e2e2e2;padding:3px 6px;text-align:right;white-space:nowrap}th{background:#f1f1f1;text-align:center}" +
+        "td,th{border:1px solid #e2e2e2;padding:3px 5px;text-align:right;white-space:nowrap}th{background:#f1f1f1;text-align:center;white-space:normal}" +
         "td.l{text-align:left}tr.dense td{background:#f7f7f7;font-weight:bold}tbody tr:hover td{background:#fff8dc}.ci{display:block;color:#777;font-size:10.5px}" +
         "details{margin:10px 0}summary{cursor:pointer;font-weight:bold}.note{font-size:12px;color:#555;margin:6px 0}";
 
@@ -105,7 +105,7 @@ public static class StudyReport
     {
         string bootstrap = s.BootstrapResamples > 0 ? $" ({s.BootstrapResamples} resamples, seed {s.BootstrapSeed})" : "";
         html.Append("<p class=\"note\">Size counts every stored weight: total = linear layers in their stored (pruned or quantized) form + other ")
-            .Append("(embeddings, norms, buffers). Brackets are 95% percentile-bootstrap intervals").Append(ReportText.Html(bootstrap))
+            .Append("(embeddings, norms, buffers). The grey brackets under each score are its 95% percentile-bootstrap interval").Append(ReportText.Html(bootstrap))
             .Append("; p vs dense is the two-sided paired test against the dense model on the same items (bold below 0.05). ")
             .Append("KL is the mean per-token KL(dense ‖ point) on held-out text; latency is the median forward time of one batch.</p>");
     }

@@ -58,7 +58,7 @@ public sealed class SvgChart
         int height = Top + ph + AxisBand + LegendTop + legendRows * LegendRow + 4;
 
         var points = Series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
-        var xr = AxisRange.Around(points.Select(p => p.X).Concat(XInclude), 0.05);
+        var xr = AxisRange.Around(points.Select(p => p.X).Concat(XInclude));
         var yr = AxisRange.Around(points.SelectMany(p => new[] { p.Y, p.Low ?? p.Y, p.High ?? p.Y })
             .Concat(YInclude).Concat(ReferenceLine is { } rl ? [rl.Y] : []));
         double X(double x) => Left + (x - xr.Min) / (xr.Max - xr.Min) * pw;
@@ -114,7 +114,11 @@ public sealed class SvgChart
                 sb.Append($"<path d=\"M{F(x)},{F(y1)}V{F(y2)}M{F(x - 3.5)},{F(y1)}H{F(x + 3.5)}M{F(x - 3.5)},{F(y2)}H{F(x + 3.5)}\" stroke=\"{s.Style.Color}\" stroke-width=\"1.4\" stroke-opacity=\"0.85\" fill=\"none\"/>");
             }
         }
+        // Labels keep clear of markers and of error bars, which are drawn before them.
         var occupied = new List<(double X0, double Y0, double X1, double Y1)>();
+        foreach (var (s, pts) in drawn.Where(d => d.s.Intervals == IntervalStyle.ErrorBars))
+            foreach (var p in pts.Where(p => !p.Anchor && p.Low is not null && p.High is not null))
+                occupied.Add((Px(s, p) - 4, Y(p.High!.Value), Px(s, p) + 4, Y(p.Low!.Value)));
         foreach (var (s, pts) in drawn)
             foreach (var p in pts.Where(p => !p.Anchor))
             {
