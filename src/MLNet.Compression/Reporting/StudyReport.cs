@@ -35,9 +35,9 @@ public static class StudyReport
             .Append("<p class=\"lead\">Knowledge is LAMA P@1; bias is CrowS-Pairs and StereoSet (SS, LMS, ICAT). Colours and markers mean the same in every chart: ")
             .Append("a module group has one colour, marker and dash; dense is a black star; int8, fp16 and the other variants have their own markers ")
             .Append("(hollow in the group's colour when applied to one group). Hover over a marker for its name, settings, value, interval and p vs dense.</p>");
-        var series = studies.Where(s => s.Step is not null || s.Progress is not null)
-            .OrderBy(s => s.Progress ?? double.MaxValue).ThenBy(s => s.Step ?? long.MaxValue).ToList();
-        if (series.Count > 0) AppendSeries(html, series);
+        // Each checkpoint's study names its own folder as the model, so a series is told apart by model type and grid.
+        foreach (var series in studies.Where(s => s.Step is not null || s.Progress is not null).GroupBy(s => (s.ModelType, s.Grid)))
+            AppendSeries(html, series.OrderBy(s => s.Progress ?? double.MaxValue).ThenBy(s => s.Step ?? long.MaxValue).ToList());
         foreach (var study in studies.Where(s => s.Step is null && s.Progress is null)) AppendStudy(html, study);
         html.Append("</body></html>");
         AtomicFile.WriteAllText(path, html.ToString());

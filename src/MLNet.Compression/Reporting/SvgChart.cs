@@ -176,14 +176,18 @@ public sealed class SvgChart
     }
 
     /// <summary>
-    /// Writes a label beside its marker at the first of eight positions that overlaps no marker or earlier label and stays in the
-    /// plot; when every position collides, at the one that collides least.
+    /// Writes a label beside its marker at the first position that overlaps no marker, error bar or earlier label and stays in
+    /// the plot; when every position collides, at the one that collides least.
     /// </summary>
     private static void Label(StringBuilder sb, string text, double x, double y, List<(double X0, double Y0, double X1, double Y1)> occupied,
         (double X0, double Y0, double X1, double Y1) plot)
     {
         double w = text.Length * LabelCharWidth, h = 11;
-        (double dx, double dy)[] offsets = [(7, -4), (-7 - w, -4), (-w / 2, -9 - h), (-w / 2, 9), (7, -13), (7, 5), (-7 - w, -13), (-7 - w, 5)];
+        // Beside the marker first, then stepping a line up or down at a time, so points that coincide get a stack of labels.
+        var offsets = new List<(double dx, double dy)> { (7, -h / 2), (-7 - w, -h / 2), (-w / 2, -9 - h), (-w / 2, 9) };
+        for (int k = 1; k <= 4; k++)
+            foreach (double dx in new[] { 7, -7 - w })
+                offsets.AddRange([(dx, -h / 2 - k * (h + 1)), (dx, -h / 2 + k * (h + 1))]);
         (double X0, double Y0, double X1, double Y1) best = default;
         double bestCost = double.MaxValue;
         foreach (var (dx, dy) in offsets)
