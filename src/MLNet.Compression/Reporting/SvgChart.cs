@@ -4,97 +4,245 @@ using System.Text;
 
 namespace MLNet.Compression.Reporting;
 
-/// <summary>One named series of (x, y) points; drawn as a line with markers, or markers only.</summary>
-public sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)> Points, bool Line = true);
-
 /// <summary>
-/// A small self-contained SVG chart (axes, ticks, grid, legend, lines or scatter), so reports open offline in any browser
-/// with no script or external asset.
+/// A self-contained SVG chart (padded axes with round ticks, grid, optional reference line, lines, markers with hover text,
+/// error bars or interval bands, point labels and a legend), so a report opens offline in any browser with no script or
+/// external asset. The SVG has a viewBox and scales to the width of its container.
 /// </summary>
 public sealed class SvgChart
 {
-    private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+    private const int Left = 66, Right = 18, Top = 34, AxisBand = 46, LegendRow = 19, LegendTop = 8;
+    private const double CharWidth = 6.6, LabelCharWidth = 5.9;
 
     public required string Title { get; init; }
     public required string XLabel { get; init; }
     public required string YLabel { get; init; }
-    public List<ChartSeries> Series { get; } = new();
-    public double? YMin { get; init; }
-    public double? YMax { get; init; }
-    /// <summary>Horizontal reference line (e.g. 50 for an unbiased CrowS score) with its label.</summary>
-    public (double Y, string Label)? ReferenceLine { get; init; }
-    public bool LogX { get; init; }
-    public int Width { get; init; } = 560;
-    public int Height { get; init; } = 340;
 
+    /// <summary>The series, drawn in order (later ones on top) and listed in the legend in the same order.</summary>
+    public List<ChartSeries> Series { get; } = new();
+
+    /// <summary>Values the y axis must show even where no data is (40 and 60 around a bias score's 50, 0 under P@1).</summary>
+    public IReadOnlyList<double> YInclude { get; init; } = [];
+
+    /// <summary>Values the x axis must show even where no data is.</summary>
+    public IReadOnlyList<double> XInclude { get; init; } = [];
+
+    /// <summary>A dashed horizontal line with its label, such as 50 = no preference on a bias score.</summary>
+    public (double Y, string Label)? ReferenceLine { get; init; }
+
+    /// <summary>The "how to read this" line shown under the chart by <see cref="ToFigure"/>.</summary>
+    public string? Caption { get; init; }
+
+    /// <summary>Suffix written after each x tick value ("%" on a progress axis).</summary>
+    public string XTickSuffix { get; init; } = "";
+
+    /// <summary>Spans the full row of the page's chart grid (a scatter whose every point carries a label needs the room).</summary>
+    public bool Wide { get; init; }
+
+    /// <summary>Width of the viewBox; the page scales it to the grid cell.</summary>
+    public int Width { get; init; } = 640;
+
+    /// <summary>Height of the plotting area inside the viewBox.</summary>
+    public int PlotHeight { get; init; } = 290;
+
+    /// <summary>The chart and its caption as an HTML figure.</summary>
+    public string ToFigure() =>
+        $"<figure class=\"chart{(Wide ? " wide" : "")}\">{ToSvg()}{(Caption is null ? "" : $"<figcaption>{Esc(Caption)}</figcaption>")}</figure>";
+
+    /// <summary>The chart as one &lt;svg&gt; element (well-formed XML).</summary>
     public string ToSvg()
     {
-        const int left = 60, right = 150, top = 36, bottom = 48;
-        int pw = Width - left - right, ph = Height - top - bottom;
-        var pts = Series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
-        double Tx(double x) => LogX ? Math.Log10(Math.Max(x, 1e-12)) : x;
-        double xmin = pts.Count > 0 ? pts.Min(p => Tx(p.X)) : 0, xmax = pts.Count > 0 ? pts.Max(p => Tx(p.X)) : 1;
-        double ymin = YMin ?? (pts.Count > 0 ? pts.Min(p => p.Y) : 0), ymax = YMax ?? (pts.Count > 0 ? pts.Max(p => p.Y) : 1);
-        if (ReferenceLine is { } rl) { ymin = Math.Min(ymin, rl.Y); ymax = Math.Max(ymax, rl.Y); }
-        if (xmax - xmin < 1e-12) { xmin -= 0.5; xmax += 0.5; }
-        if (ymax - ymin < 1e-12) { ymin -= 0.5; ymax += 0.5; }
-        double X(double x) => left + (Tx(x) - xmin) / (xmax - xmin) * pw;
-        double Y(double y) => top + ph - (y - ymin) / (ymax - ymin) * ph;
-        string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
+        int pw = Width - Left - Right, ph = PlotHeight;
+        var legend = LayoutLegend(pw);
+        int legendRows = legend.Count == 0 ? 0 : legend.Max(e => e.Row) + 1;
+        int height = Top + ph + AxisBand + LegendTop + legendRows * LegendRow + 4;
+
+        var points = Series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
+        var xr = AxisRange.Around(points.Select(p => p.X).Concat(XInclude));
+        var yr = AxisRange.Around(points.SelectMany(p => new[] { p.Y, p.Low ?? p.Y, p.High ?? p.Y })
+            .Concat(YInclude).Concat(ReferenceLine is { } rl ? [rl.Y] : []));
+        double X(double x) => Left + (x - xr.Min) / (xr.Max - xr.Min) * pw;
+        double Y(double y) => Top + ph - (y - yr.Min) / (yr.Max - yr.Min) * ph;
 
         var sb = new StringBuilder();
-        sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"11\">");
-        sb.Append($"<text x=\"{left}\" y=\"20\" font-size=\"14\" font-weight=\"bold\">{Esc(Title)}</text>");
-        sb.Append($"<rect x=\"{left}\" y=\"{top}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#444\"/>");
-        foreach (double yv in NiceTicks(ymin, ymax))
+        sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {Width} {height}\" width=\"100%\" role=\"img\" font-family=\"DejaVu Sans, Verdana, sans-serif\" font-size=\"12\">");
+        sb.Append($"<title>{Esc(Title)}</title>");
+        sb.Append($"<text x=\"{Left}\" y=\"21\" font-size=\"15\" font-weight=\"bold\" fill=\"#111\">{Esc(Title)}</text>");
+
+        double yStep = yr.Step(), xStep = xr.Step(7);
+        foreach (double t in yr.Ticks())
         {
-            double y = Y(yv);
-            sb.Append($"<line x1=\"{left}\" x2=\"{left + pw}\" y1=\"{F(y)}\" y2=\"{F(y)}\" stroke=\"#ddd\"/>");
-            sb.Append($"<text x=\"{left - 6}\" y=\"{F(y + 4)}\" text-anchor=\"end\">{Tick(yv)}</text>");
+            sb.Append($"<line x1=\"{Left}\" x2=\"{Left + pw}\" y1=\"{F(Y(t))}\" y2=\"{F(Y(t))}\" stroke=\"#e6e6e6\"/>");
+            sb.Append($"<text x=\"{Left - 7}\" y=\"{F(Y(t) + 4)}\" text-anchor=\"end\" fill=\"#333\">{AxisRange.Format(t, yStep)}</text>");
         }
-        foreach (double xt in NiceTicks(xmin, xmax))
+        foreach (double t in xr.Ticks(7))
         {
-            double x = left + (xt - xmin) / (xmax - xmin) * pw;
-            sb.Append($"<text x=\"{F(x)}\" y=\"{top + ph + 16}\" text-anchor=\"middle\">{Tick(LogX ? Math.Pow(10, xt) : xt)}</text>");
+            sb.Append($"<line x1=\"{F(X(t))}\" x2=\"{F(X(t))}\" y1=\"{Top}\" y2=\"{Top + ph}\" stroke=\"#f0f0f0\"/>");
+            sb.Append($"<line x1=\"{F(X(t))}\" x2=\"{F(X(t))}\" y1=\"{Top + ph}\" y2=\"{Top + ph + 4}\" stroke=\"#555\"/>");
+            sb.Append($"<text x=\"{F(X(t))}\" y=\"{Top + ph + 17}\" text-anchor=\"middle\" fill=\"#333\">{AxisRange.Format(t, xStep)}{Esc(XTickSuffix)}</text>");
         }
-        sb.Append($"<text x=\"{left + pw / 2}\" y=\"{Height - 10}\" text-anchor=\"middle\">{Esc(XLabel)}</text>");
-        sb.Append($"<text transform=\"translate(14,{top + ph / 2}) rotate(-90)\" text-anchor=\"middle\">{Esc(YLabel)}</text>");
+        sb.Append($"<text x=\"{Left + pw / 2}\" y=\"{Top + ph + 36}\" text-anchor=\"middle\" fill=\"#222\">{Esc(XLabel)}</text>");
+        sb.Append($"<text transform=\"translate(16,{Top + ph / 2}) rotate(-90)\" text-anchor=\"middle\" fill=\"#222\">{Esc(YLabel)}</text>");
         if (ReferenceLine is { } r)
         {
-            sb.Append($"<line x1=\"{left}\" x2=\"{left + pw}\" y1=\"{F(Y(r.Y))}\" y2=\"{F(Y(r.Y))}\" stroke=\"#888\" stroke-dasharray=\"5,4\"/>");
-            sb.Append($"<text x=\"{left + pw - 4}\" y=\"{F(Y(r.Y) - 4)}\" text-anchor=\"end\" fill=\"#666\">{Esc(r.Label)}</text>");
+            sb.Append($"<line x1=\"{Left}\" x2=\"{Left + pw}\" y1=\"{F(Y(r.Y))}\" y2=\"{F(Y(r.Y))}\" stroke=\"#555\" stroke-width=\"1.3\" stroke-dasharray=\"6,4\"/>");
         }
-        for (int s = 0; s < Series.Count; s++)
+
+        // Bands first, then lines, bars and markers, so no band covers a marker of another series.
+        var drawn = Series.Select(s => (s, pts: s.Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).OrderBy(p => p.X).ToList())).ToList();
+        double Px(ChartSeries s, ChartPoint p) => X(p.X) + (p.Anchor ? 0 : s.DodgePx);
+        foreach (var (s, pts) in drawn.Where(d => d.s.Intervals == IntervalStyle.Band))
         {
-            var series = Series[s];
-            string color = Palette[s % Palette.Length];
-            var valid = series.Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).OrderBy(p => p.X).ToList();
-            if (series.Line && valid.Count > 1)
-                sb.Append($"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{string.Join(" ", valid.Select(p => F(X(p.X)) + "," + F(Y(p.Y))))}\"/>");
-            foreach (var p in valid)
-                sb.Append($"<circle cx=\"{F(X(p.X))}\" cy=\"{F(Y(p.Y))}\" r=\"3.5\" fill=\"{color}\"><title>{Esc(series.Name)}: ({Tick(p.X)}, {Tick(p.Y)})</title></circle>");
-            int ly = top + 14 + s * 18;
-            sb.Append($"<rect x=\"{left + pw + 12}\" y=\"{ly - 9}\" width=\"12\" height=\"12\" fill=\"{color}\"/>");
-            sb.Append($"<text x=\"{left + pw + 30}\" y=\"{ly + 1}\">{Esc(series.Name)}</text>");
+            var banded = pts.Where(p => p.Low is not null && p.High is not null).ToList();
+            if (banded.Count < 2) continue;
+            string upper = string.Join(" ", banded.Select(p => F(Px(s, p)) + "," + F(Y(p.High!.Value))));
+            string lower = string.Join(" ", banded.AsEnumerable().Reverse().Select(p => F(Px(s, p)) + "," + F(Y(p.Low!.Value))));
+            sb.Append($"<polygon points=\"{upper} {lower}\" fill=\"{s.Style.Color}\" fill-opacity=\"0.13\" stroke=\"{s.Style.Color}\" stroke-opacity=\"0.35\" stroke-width=\"0.8\"/>");
+        }
+        foreach (var (s, pts) in drawn.Where(d => d.s.Line && d.pts.Count > 1))
+        {
+            string dash = s.Style.Dash is null ? "" : $" stroke-dasharray=\"{s.Style.Dash}\"";
+            sb.Append($"<polyline fill=\"none\" stroke=\"{s.Style.Color}\" stroke-width=\"2.2\" stroke-linejoin=\"round\"{dash} points=\"{string.Join(" ", pts.Select(p => F(Px(s, p)) + "," + F(Y(p.Y))))}\"/>");
+        }
+        foreach (var (s, pts) in drawn)
+        {
+            bool bars = s.Intervals == IntervalStyle.ErrorBars || (s.Intervals == IntervalStyle.Band && pts.Count(p => !p.Anchor) == 1);
+            if (!bars) continue;
+            foreach (var p in pts.Where(p => !p.Anchor && p.Low is not null && p.High is not null))
+            {
+                double x = Px(s, p), y1 = Y(p.Low!.Value), y2 = Y(p.High!.Value);
+                sb.Append($"<path d=\"M{F(x)},{F(y1)}V{F(y2)}M{F(x - 3.5)},{F(y1)}H{F(x + 3.5)}M{F(x - 3.5)},{F(y2)}H{F(x + 3.5)}\" stroke=\"{s.Style.Color}\" stroke-width=\"1.4\" stroke-opacity=\"0.85\" fill=\"none\"/>");
+            }
+        }
+        // Labels keep clear of markers and of error bars, which are drawn before them.
+        var occupied = new List<(double X0, double Y0, double X1, double Y1)>();
+        foreach (var (s, pts) in drawn.Where(d => d.s.Intervals == IntervalStyle.ErrorBars))
+            foreach (var p in pts.Where(p => !p.Anchor && p.Low is not null && p.High is not null))
+                occupied.Add((Px(s, p) - 4, Y(p.High!.Value), Px(s, p) + 4, Y(p.Low!.Value)));
+        foreach (var (s, pts) in drawn)
+            foreach (var p in pts.Where(p => !p.Anchor))
+            {
+                double x = Px(s, p), y = Y(p.Y);
+                Marker(sb, s.Style, x, y, 4.6, p.Hover);
+                occupied.Add((x - 5, y - 5, x + 5, y + 5));
+            }
+        var plot = (X0: Left + 2.0, Y0: Top + 2.0, X1: Left + pw - 2.0, Y1: Top + ph - 2.0);
+        foreach (var (s, pts) in drawn)
+            foreach (var p in pts.Where(p => !p.Anchor && !string.IsNullOrEmpty(p.Label)))
+                Label(sb, p.Label!, Px(s, p), Y(p.Y), occupied, plot);
+        sb.Append($"<rect x=\"{Left}\" y=\"{Top}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#555\"/>");
+
+        int ly0 = Top + ph + AxisBand + LegendTop;
+        foreach (var e in legend)
+        {
+            double x = Left + e.X, y = ly0 + e.Row * LegendRow;
+            if (e.Series is null)
+            {
+                sb.Append($"<line x1=\"{F(x)}\" x2=\"{F(x + 28)}\" y1=\"{F(y)}\" y2=\"{F(y)}\" stroke=\"#555\" stroke-width=\"1.3\" stroke-dasharray=\"6,4\"/>");
+                sb.Append($"<text x=\"{F(x + 34)}\" y=\"{F(y + 4)}\" fill=\"#222\">{Esc(ReferenceLine!.Value.Label)}</text>");
+                continue;
+            }
+            if (e.Series.Line)
+            {
+                string dash = e.Series.Style.Dash is null ? "" : $" stroke-dasharray=\"{e.Series.Style.Dash}\"";
+                sb.Append($"<line x1=\"{F(x)}\" x2=\"{F(x + 28)}\" y1=\"{F(y)}\" y2=\"{F(y)}\" stroke=\"{e.Series.Style.Color}\" stroke-width=\"2.2\"{dash}/>");
+            }
+            Marker(sb, e.Series.Style, x + 14, y, 4.6, null);
+            sb.Append($"<text x=\"{F(x + 34)}\" y=\"{F(y + 4)}\" fill=\"#222\">{Esc(e.Series.Name)}</text>");
         }
         sb.Append("</svg>");
         return sb.ToString();
     }
 
-    /// <summary>About five round tick values (steps of 1, 2, 2.5 or 5 × 10^k) inside [min, max].</summary>
-    private static IEnumerable<double> NiceTicks(double min, double max)
+    /// <summary>
+    /// Legend entries placed left to right, wrapping to a new row when the plot's width is used up. The reference line is
+    /// named here (a null series) rather than on the plot, where its label would collide with data lying near it.
+    /// </summary>
+    private List<(ChartSeries? Series, double X, int Row)> LayoutLegend(int width)
     {
-        double raw = (max - min) / 5, mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        double step = new[] { 1, 2, 2.5, 5, 10 }.Select(m => m * mag).First(st => st >= raw);
-        for (double t = Math.Ceiling(min / step - 1e-9) * step; t <= max + step * 1e-9; t += step) yield return Math.Abs(t) < step * 1e-9 ? 0 : t;
+        var entries = new List<(ChartSeries?, double, int)>();
+        double x = 0;
+        int row = 0;
+        var items = Series.Cast<ChartSeries?>().ToList();
+        if (ReferenceLine is not null) items.Add(null);
+        foreach (var s in items)
+        {
+            double w = 34 + (s?.Name ?? ReferenceLine!.Value.Label).Length * CharWidth + 16;
+            if (x > 0 && x + w > width) { x = 0; row++; }
+            entries.Add((s, x, row));
+            x += w;
+        }
+        return entries;
     }
 
-    private static string Tick(double v)
+    /// <summary>
+    /// Writes a label beside its marker at the first position that overlaps no marker, error bar or earlier label and stays in
+    /// the plot; when every position collides, at the one that collides least.
+    /// </summary>
+    private static void Label(StringBuilder sb, string text, double x, double y, List<(double X0, double Y0, double X1, double Y1)> occupied,
+        (double X0, double Y0, double X1, double Y1) plot)
     {
-        double a = Math.Abs(v);
-        string format = a >= 1e6 ? "0.##e0" : a >= 100 ? "0" : a >= 1 ? "0.##" : a == 0 ? "0" : "0.###";
-        return v.ToString(format, CultureInfo.InvariantCulture);
+        double w = text.Length * LabelCharWidth, h = 11;
+        // Beside the marker first, then stepping a line up or down at a time, so points that coincide get a stack of labels.
+        var offsets = new List<(double dx, double dy)> { (7, -h / 2), (-7 - w, -h / 2), (-w / 2, -9 - h), (-w / 2, 9) };
+        for (int k = 1; k <= 4; k++)
+            foreach (double dx in new[] { 7, -7 - w })
+                offsets.AddRange([(dx, -h / 2 - k * (h + 1)), (dx, -h / 2 + k * (h + 1))]);
+        (double X0, double Y0, double X1, double Y1) best = default;
+        double bestCost = double.MaxValue;
+        foreach (var (dx, dy) in offsets)
+        {
+            var box = (X0: x + dx, Y0: y + dy, X1: x + dx + w, Y1: y + dy + h);
+            double cost = occupied.Sum(o => Overlap(box, o));
+            if (box.X0 < plot.X0 || box.X1 > plot.X1 || box.Y0 < plot.Y0 || box.Y1 > plot.Y1) cost += 1e6;
+            if (cost < bestCost) { bestCost = cost; best = box; }
+            if (cost == 0) break;
+        }
+        occupied.Add(best);
+        sb.Append($"<text x=\"{F(best.X0)}\" y=\"{F(best.Y1 - 2)}\" font-size=\"10\" fill=\"#222\" stroke=\"#fff\" stroke-width=\"3\" stroke-opacity=\"0.85\" paint-order=\"stroke\">{Esc(text)}</text>");
     }
+
+    private static double Overlap((double X0, double Y0, double X1, double Y1) a, (double X0, double Y0, double X1, double Y1) b) =>
+        Math.Max(0, Math.Min(a.X1, b.X1) - Math.Max(a.X0, b.X0)) * Math.Max(0, Math.Min(a.Y1, b.Y1) - Math.Max(a.Y0, b.Y0));
+
+    /// <summary>One marker of radius about <paramref name="r"/> at (cx, cy), with its hover text as an SVG title.</summary>
+    private static void Marker(StringBuilder sb, ChartStyle style, double cx, double cy, double r, string? hover)
+    {
+        string paint = style.Hollow
+            ? $"fill=\"#fff\" stroke=\"{style.Color}\" stroke-width=\"2\""
+            : $"fill=\"{style.Color}\" stroke=\"#fff\" stroke-width=\"1\"";
+        string element = style.Marker switch
+        {
+            ChartMarker.Circle => $"circle cx=\"{F(cx)}\" cy=\"{F(cy)}\" r=\"{F(r)}\"",
+            ChartMarker.Square => $"rect x=\"{F(cx - r * 0.88)}\" y=\"{F(cy - r * 0.88)}\" width=\"{F(r * 1.76)}\" height=\"{F(r * 1.76)}\"",
+            _ => $"path d=\"{ShapePath(style.Marker, cx, cy, r)}\"",
+        };
+        string name = element[..element.IndexOf(' ')];
+        sb.Append('<').Append(element).Append(' ').Append(paint);
+        if (hover is null) sb.Append("/>");
+        else sb.Append("><title>").Append(Esc(hover)).Append("</title></").Append(name).Append('>');
+    }
+
+    private static string ShapePath(ChartMarker marker, double cx, double cy, double r)
+    {
+        IEnumerable<(double, double)> pts = marker switch
+        {
+            ChartMarker.Triangle => [(0, -1.25), (1.15, 0.8), (-1.15, 0.8)],
+            ChartMarker.TriangleDown => [(0, 1.25), (1.15, -0.8), (-1.15, -0.8)],
+            ChartMarker.Diamond => [(0, -1.35), (1.05, 0), (0, 1.35), (-1.05, 0)],
+            ChartMarker.Star => Enumerable.Range(0, 10).Select(i =>
+            {
+                double a = -Math.PI / 2 + i * Math.PI / 5, rr = i % 2 == 0 ? 1.55 : 0.65;
+                return (rr * Math.Cos(a), rr * Math.Sin(a));
+            }),
+            // A plus sign with arms 0.45 wide, turned 45° into an ×.
+            _ => new (double, double)[] { (-0.225, -1.2), (0.225, -1.2), (0.225, -0.225), (1.2, -0.225), (1.2, 0.225), (0.225, 0.225), (0.225, 1.2), (-0.225, 1.2), (-0.225, 0.225), (-1.2, 0.225), (-1.2, -0.225), (-0.225, -0.225) }
+                .Select(p => ((p.Item1 - p.Item2) * 0.7071, (p.Item1 + p.Item2) * 0.7071)),
+        };
+        return "M" + string.Join("L", pts.Select(p => F(cx + p.Item1 * r) + "," + F(cy + p.Item2 * r))) + "Z";
+    }
+
+    private static string F(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
 
     private static string Esc(string s) => WebUtility.HtmlEncode(s);
 }
