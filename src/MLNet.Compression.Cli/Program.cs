@@ -15,6 +15,7 @@ public static class Program
     /// <summary>Parses <paramref name="args"/> and runs the chosen command; returns the exit code.</summary>
     public static int Main(string[] args)
     {
+        ConsoleSetup.ForRedirectedOutput();
         var root = new RootCommand("mlnet-compress: compress transformer language models and measure what it costs in knowledge and bias.");
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(ForwardCommand.Create());

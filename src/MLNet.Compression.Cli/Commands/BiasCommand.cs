@@ -88,6 +88,7 @@ public static class BiasCommand
         if (crows is not null) BiasTables.ShowCrows(crows);
         if (stereo is not null) BiasTables.ShowStereoSet(stereo);
         if (seatResults is not null) BiasTables.ShowSeat(seatResults);
+        if (crows is not null || stereo is not null) AnsiConsole.WriteLine(BiasTables.HowToRead);
         if (outPath is not null)
         {
             OutputFile.Write(outPath, OutputKind, IsEarlierOutput, () => BiasReport.Write(outPath, Path.GetFullPath(modelPath), crows, stereo, seatResults));

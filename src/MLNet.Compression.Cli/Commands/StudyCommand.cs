@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MLNet.Compression.Cli.Output;
+using MLNet.Compression.Evaluation.Statistics;
 using MLNet.Compression.Reporting;
 using MLNet.Compression.Study;
 using Spectre.Console;
@@ -14,33 +15,70 @@ public static class StudyCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model", "-m") { Description = "Model folder.", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "Model folder (or give --checkpoints)." };
+        var checkpoints = new Option<string[]>("--checkpoints")
+        {
+            Description = "Pretraining checkpoints of one model, in any order (sorted by step): folders separated by commas, or one folder holding them.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var lama = new Option<string>("--lama") { Description = "LAMA folder (relations.jsonl + TREx/…).", Required = true };
         var crows = new Option<string>("--crows") { Description = "CrowS-Pairs CSV." };
         var stereo = new Option<string[]>("--stereoset") { Description = "StereoSet file(s): the original JSON or the CSV form.", AllowMultipleArgumentsPerToken = true };
-        var grid = new Option<string>("--grid") { Description = "namburi2023 (seed study 1's grid) or a grid JSON file.", DefaultValueFactory = _ => "namburi2023" };
+        var heldOut = new Option<string>("--heldout") { Description = "Held-out text (a sentence per line): perplexity and KL from dense at every point of a causal LM." };
+        var grid = new Option<string>("--grid")
+        {
+            Description = "namburi2023 (seed study 1: pruning and int8 by module group), goncalves2023 (seed study 2: dense, int8, fp16 per checkpoint) or a grid JSON file.",
+            DefaultValueFactory = _ => "namburi2023",
+        };
+        var resamples = new Option<int>("--bootstrap-resamples") { Description = "Resamples of the percentile bootstrap behind every interval.", DefaultValueFactory = _ => new Bootstrap.Options().Resamples };
         var output = new Option<string>("--output", "-o") { Description = "Folder for results.json and report.html.", Required = true };
-        var cmd = new Command("study", "Run a compression grid on a model and report knowledge, bias, size and speed per point.") { model, lama, crows, stereo, grid, output };
+        var cmd = new Command("study", "Run a compression grid on a model (or on each of its pretraining checkpoints) and report knowledge, bias, perplexity, size and speed per point, with 95% intervals.")
+        {
+            model, checkpoints, lama, crows, stereo, heldOut, grid, resamples, output,
+        };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
-            var g = r.GetValue(grid) == "namburi2023" ? StudyGrid.Namburi2023() : UserInput.Check(() => StudyGrid.Load(r.GetValue(grid)!));
-            var options = new StudyRunner.Options { LamaDir = r.GetValue(lama)!, CrowsFile = r.GetValue(crows), StereoSetFiles = r.GetValue(stereo) ?? [] };
+            string gridName = r.GetValue(grid)!;
+            var g = StudyGrid.Named(gridName) ?? UserInput.Check(() => StudyGrid.Load(gridName));
+            string? modelPath = r.GetValue(model);
+            var series = r.GetValue(checkpoints)?.SelectMany(c => c.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+            if ((modelPath is null) == (series is null or { Count: 0 }))
+                throw new UsageException("study: give either --model (one model) or --checkpoints (a series of pretraining checkpoints).");
+            int n = r.GetValue(resamples);
+            if (n < 1) throw new UsageException($"--bootstrap-resamples: {n} (expected a positive number of resamples, e.g. 1000).");
+            var options = new StudyRunner.Options
+            {
+                LamaDir = r.GetValue(lama)!, CrowsFile = r.GetValue(crows), StereoSetFiles = r.GetValue(stereo) ?? [],
+                PerplexityText = r.GetValue(heldOut), Bootstrap = new Bootstrap.Options { Resamples = n },
+            };
             CheckDataExists(options);
-            var result = RunWithProgress(r.GetValue(model)!, g, options, r.GetValue(model)!);
-            Write([result], r.GetValue(output)!);
+            IReadOnlyList<StudyResult> results = modelPath is not null
+                ? [RunWithProgress(modelPath, g, options, modelPath)]
+                : RunSeriesWithProgress(UserInput.Check(() => CheckpointSeries.Resolve(series!)), g, options, "checkpoint");
+            Write(results, r.GetValue(output)!);
             return 0;
         }));
         return cmd;
     }
 
-    /// <summary>
-    /// The runner reports missing data paths with general exception types; the paths are the user's, so they are checked
-    /// here first and reported as usage errors.
-    /// </summary>
+    /// <summary>The grid at every checkpoint, a progress bar per checkpoint, then the series' table.</summary>
+    internal static IReadOnlyList<StudyResult> RunSeriesWithProgress(IReadOnlyList<Checkpoint> series, StudyGrid grid, StudyRunner.Options options, string label)
+    {
+        var results = new List<StudyResult>();
+        foreach (var c in series)
+        {
+            var r = RunWithProgress(c.Folder, grid, options, $"{label} {c.Label}");
+            results.Add(r with { Checkpoint = c.Label, Step = c.Step, Progress = CheckpointSeries.Progress(c, series) });
+        }
+        StudyTable.ShowSeries(results);
+        return results;
+    }
+
     private static void CheckDataExists(StudyRunner.Options options)
     {
         if (!Directory.Exists(options.LamaDir)) throw new UsageException($"{options.LamaDir}: LAMA folder not found.");
         if (options.CrowsFile is { } crows && !File.Exists(crows)) throw new UsageException($"{crows}: file not found.");
+        if (options.PerplexityText is { } text && !File.Exists(text)) throw new UsageException($"--heldout: {text}: file not found.");
         foreach (var f in options.StereoSetFiles)
             if (!File.Exists(f) && !Directory.Exists(f)) throw new UsageException($"{f}: file not found.");
     }
@@ -51,10 +89,8 @@ public static class StudyCommand
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn()).Start(ctx =>
         {
             var task = ctx.AddTask(Markup.Escape($"study {label}"), maxValue: grid.Points.Count);
-            var runner = new StudyRunner(new StudyRunner.Options
+            var runner = new StudyRunner(options with
             {
-                LamaDir = options.LamaDir, CrowsFile = options.CrowsFile, StereoSetFiles = options.StereoSetFiles,
-                FrequentThreshold = options.FrequentThreshold, Seed = options.Seed,
                 Log = line => task.Description = Markup.Escape($"{label}: {line}"),
                 Progress = (done, _) => task.Value = done,
             });
@@ -64,6 +100,14 @@ public static class StudyCommand
         return result!;
     }
 
+    /// <summary>results.json for one study; results-{model type}[-{checkpoint}].json when several share the folder.</summary>
+    private static string ResultsFileName(StudyResult r, IReadOnlyList<StudyResult> all)
+    {
+        if (all.Count == 1) return "results.json";
+        string name = r.Checkpoint is null ? r.ModelType : $"{r.ModelType}-{r.Checkpoint}";
+        return $"results-{string.Concat(name.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_'))}.json";
+    }
+
     internal static void Write(IReadOnlyList<StudyResult> results, string outDir)
     {
         string report = Path.Combine(outDir, "report.html");
@@ -71,7 +115,7 @@ public static class StudyCommand
         {
             Directory.CreateDirectory(outDir);
             foreach (var r in results)
-                StudyRunner.WriteJson(r, Path.Combine(outDir, results.Count == 1 ? "results.json" : $"results-{r.ModelType}.json"));
+                StudyRunner.WriteJson(r, Path.Combine(outDir, ResultsFileName(r, results)));
             StudyReport.WriteHtml(results, report);
         });
         AnsiConsole.MarkupLine($"report: [blue]{Markup.Escape(Path.GetFullPath(report))}[/]");

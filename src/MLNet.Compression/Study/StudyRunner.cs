@@ -20,7 +20,7 @@ namespace MLNet.Compression.Study;
 public sealed class StudyRunner
 {
     /// <summary>What to evaluate and how.</summary>
-    public sealed class Options
+    public sealed record Options
     {
         /// <summary>A LAMA folder (relations.jsonl + TREx/…); required.</summary>
         public required string LamaDir { get; init; }
@@ -47,11 +47,7 @@ public sealed class StudyRunner
         public Bootstrap.Options Bootstrap { get; init; } = Evaluation.Statistics.Bootstrap.Options.Default;
 
         /// <summary>The same options with another LAMA folder.</summary>
-        public Options With(string lamaDir) => new()
-        {
-            LamaDir = lamaDir, CrowsFile = CrowsFile, StereoSetFiles = StereoSetFiles, FrequentThreshold = FrequentThreshold,
-            Seed = Seed, Log = Log, Progress = Progress, PerplexityText = PerplexityText, Bootstrap = Bootstrap,
-        };
+        public Options With(string lamaDir) => this with { LamaDir = lamaDir };
     }
 
     private readonly Options _options;
