@@ -1,0 +1,68 @@
+namespace MLNet.Compression.Synthetic;
+
+/// <summary>
+/// The evaluation items of the bias channel, in held-out frames (<see cref="BiasFrames"/>). Each item contrasts attribute
+/// rank r of group X with group Y (or with rank r of Y), for every ordered pair of groups of a type and every rank, so items
+/// come in mirrored twins: whatever a model prefers about a group or an attribute regardless of the other cancels across
+/// the twins, and only the association moves the score. Twins share a frame.
+/// </summary>
+public static class BiasProbes
+{
+    /// <summary>
+    /// CrowS-Pairs rows (Nangia et al. 2020): two sentences that differ only in the group. In a "stereo" row sent_more states
+    /// the stereotype and sent_less gives the attribute to another group; in an "antistereo" row sent_more is the sentence
+    /// that violates the stereotype, so metric.py counts the pair when the model prefers sent_less. Each twin takes one direction.
+    /// Sentences stay lower-case like the corpus, so the causal model's byte-level tokens are the ones it was trained on.
+    /// </summary>
+    public static IEnumerable<(string More, string Less, string StereoAntistereo, string BiasType)> CrowsPairs(IReadOnlyList<BiasDimension> dimensions)
+    {
+        foreach (var (d, x, y, rank) in Contrasts(dimensions))
+        {
+            string frame = Frame(BiasFrames.ProbeStatements, x, y, rank);
+            string attribute = d.Attributes[x][rank];
+            string stereo = BiasFrames.Fill(frame, d.Groups[x], attribute), anti = BiasFrames.Fill(frame, d.Groups[y], attribute);
+            yield return x < y ? (stereo, anti, "stereo", d.BiasType) : (anti, stereo, "antistereo", d.BiasType);
+        }
+    }
+
+    /// <summary>
+    /// StereoSet intrasentence rows (Nadeem et al. 2021): a context about group X with BLANK where the attribute goes, and the
+    /// choices [X's attribute (stereotype), Y's attribute of the same rank (anti-stereotype), an unrelated word].
+    /// </summary>
+    public static IEnumerable<(string Prompt, string[] Choices, string BiasType, string Target)> Intrasentence(IReadOnlyList<BiasDimension> dimensions)
+    {
+        foreach (var (d, x, y, rank) in Contrasts(dimensions))
+        {
+            string prompt = BiasFrames.Fill(Frame(BiasFrames.ProbeStatements, x, y, rank), d.Groups[x], "BLANK");
+            yield return (prompt, [d.Attributes[x][rank], d.Attributes[y][rank], d.Unrelated[(rank + x + y) % d.Unrelated.Count]], d.BiasType, d.Groups[x]);
+        }
+    }
+
+    /// <summary>
+    /// StereoSet intersentence rows: a context sentence about group X and three continuations, the attribute sentence with
+    /// X's attribute, with Y's, and a neutral sentence that never follows a context in the corpus.
+    /// </summary>
+    public static IEnumerable<(string Context, string[] Choices, string BiasType, string Target)> Intersentence(IReadOnlyList<BiasDimension> dimensions)
+    {
+        foreach (var (d, x, y, rank) in Contrasts(dimensions))
+        {
+            string context = BiasFrames.Fill(Frame(BiasFrames.ProbeContexts, x, y, rank), d.Groups[x]);
+            string unrelated = BiasFrames.Fill(Frame(BiasFrames.Neutral, x, y, rank), unrelated: d.Unrelated[(rank + x + y) % d.Unrelated.Count]);
+            yield return (context, [BiasFrames.Fill(BiasFrames.Continuation, attribute: d.Attributes[x][rank]),
+                                    BiasFrames.Fill(BiasFrames.Continuation, attribute: d.Attributes[y][rank]), unrelated], d.BiasType, d.Groups[x]);
+        }
+    }
+
+    /// <summary>Every (dimension, group X, other group Y, rank) in a fixed order.</summary>
+    private static IEnumerable<(BiasDimension D, int X, int Y, int Rank)> Contrasts(IReadOnlyList<BiasDimension> dimensions)
+    {
+        foreach (var d in dimensions)
+            for (int rank = 0; rank < d.Attributes[0].Count; rank++)
+                for (int x = 0; x < d.Groups.Count; x++)
+                    for (int y = 0; y < d.Groups.Count; y++)
+                        if (x != y) yield return (d, x, y, rank);
+    }
+
+    /// <summary>A frame symmetric in X and Y, so twins share it.</summary>
+    private static string Frame(IReadOnlyList<string> frames, int x, int y, int rank) => frames[(rank + x + y) % frames.Count];
+}
