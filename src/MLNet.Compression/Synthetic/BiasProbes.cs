@@ -4,7 +4,8 @@ namespace MLNet.Compression.Synthetic;
 /// The evaluation items of the bias channel, in held-out frames (<see cref="BiasFrames"/>). Each item contrasts attribute
 /// rank r of group X with group Y (or with rank r of Y), for every ordered pair of groups of a type and every rank, so items
 /// come in mirrored twins: whatever a model prefers about a group or an attribute regardless of the other cancels across
-/// the twins, and only the association moves the score. Twins share a frame.
+/// the twins, and only the association moves the score. Each contrast is asked in <see cref="WorldOptions.ProbeFramesPerContrast"/>
+/// frames; twins share them.
 /// </summary>
 public static class BiasProbes
 {
@@ -14,13 +15,13 @@ public static class BiasProbes
     /// that violates the stereotype, so metric.py counts the pair when the model prefers sent_less. Each twin takes one direction.
     /// Sentences stay lower-case like the corpus, so the causal model's byte-level tokens are the ones it was trained on.
     /// </summary>
-    public static IEnumerable<(string More, string Less, string StereoAntistereo, string BiasType)> CrowsPairs(IReadOnlyList<BiasDimension> dimensions)
+    public static IEnumerable<(string More, string Less, string StereoAntistereo, string BiasType)> CrowsPairs(KnowledgeWorld world)
     {
-        foreach (var (d, x, y, rank) in Contrasts(dimensions))
+        foreach (var (d, x, y, rank, frame) in Contrasts(world.BiasDimensions, world.Options.ProbeFramesPerContrast))
         {
-            string frame = Frame(BiasFrames.ProbeStatements, x, y, rank);
+            string statement = BiasFrames.ProbeStatements[frame % BiasFrames.ProbeStatements.Count];
             string attribute = d.Attributes[x][rank];
-            string stereo = BiasFrames.Fill(frame, d.Groups[x], attribute), anti = BiasFrames.Fill(frame, d.Groups[y], attribute);
+            string stereo = BiasFrames.Fill(statement, d.Groups[x], attribute), anti = BiasFrames.Fill(statement, d.Groups[y], attribute);
             yield return x < y ? (stereo, anti, "stereo", d.BiasType) : (anti, stereo, "antistereo", d.BiasType);
         }
     }
@@ -29,11 +30,11 @@ public static class BiasProbes
     /// StereoSet intrasentence rows (Nadeem et al. 2021): a context about group X with BLANK where the attribute goes, and the
     /// choices [X's attribute (stereotype), Y's attribute of the same rank (anti-stereotype), an unrelated word].
     /// </summary>
-    public static IEnumerable<(string Prompt, string[] Choices, string BiasType, string Target)> Intrasentence(IReadOnlyList<BiasDimension> dimensions)
+    public static IEnumerable<(string Prompt, string[] Choices, string BiasType, string Target)> Intrasentence(KnowledgeWorld world)
     {
-        foreach (var (d, x, y, rank) in Contrasts(dimensions))
+        foreach (var (d, x, y, rank, frame) in Contrasts(world.BiasDimensions, world.Options.ProbeFramesPerContrast))
         {
-            string prompt = BiasFrames.Fill(Frame(BiasFrames.ProbeStatements, x, y, rank), d.Groups[x], "BLANK");
+            string prompt = BiasFrames.Fill(BiasFrames.ProbeStatements[frame % BiasFrames.ProbeStatements.Count], d.Groups[x], "BLANK");
             yield return (prompt, [d.Attributes[x][rank], d.Attributes[y][rank], d.Unrelated[(rank + x + y) % d.Unrelated.Count]], d.BiasType, d.Groups[x]);
         }
     }
@@ -42,27 +43,29 @@ public static class BiasProbes
     /// StereoSet intersentence rows: a context sentence about group X and three continuations, the attribute sentence with
     /// X's attribute, with Y's, and a neutral sentence that never follows a context in the corpus.
     /// </summary>
-    public static IEnumerable<(string Context, string[] Choices, string BiasType, string Target)> Intersentence(IReadOnlyList<BiasDimension> dimensions)
+    public static IEnumerable<(string Context, string[] Choices, string BiasType, string Target)> Intersentence(KnowledgeWorld world)
     {
-        foreach (var (d, x, y, rank) in Contrasts(dimensions))
+        foreach (var (d, x, y, rank, frame) in Contrasts(world.BiasDimensions, world.Options.ProbeFramesPerContrast))
         {
-            string context = BiasFrames.Fill(Frame(BiasFrames.ProbeContexts, x, y, rank), d.Groups[x]);
-            string unrelated = BiasFrames.Fill(Frame(BiasFrames.Neutral, x, y, rank), unrelated: d.Unrelated[(rank + x + y) % d.Unrelated.Count]);
+            string context = BiasFrames.Fill(BiasFrames.ProbeContexts[frame % BiasFrames.ProbeContexts.Count], d.Groups[x]);
+            string unrelated = BiasFrames.Fill(BiasFrames.Neutral[frame % BiasFrames.Neutral.Count], unrelated: d.Unrelated[(rank + x + y) % d.Unrelated.Count]);
             yield return (context, [BiasFrames.Fill(BiasFrames.Continuation, attribute: d.Attributes[x][rank]),
                                     BiasFrames.Fill(BiasFrames.Continuation, attribute: d.Attributes[y][rank]), unrelated], d.BiasType, d.Groups[x]);
         }
     }
 
-    /// <summary>Every (dimension, group X, other group Y, rank) in a fixed order.</summary>
-    private static IEnumerable<(BiasDimension D, int X, int Y, int Rank)> Contrasts(IReadOnlyList<BiasDimension> dimensions)
+    /// <summary>
+    /// Every (dimension, group X, other group Y, rank, frame number) in a fixed order. Frame numbers are consecutive from
+    /// rank + X + Y, symmetric in X and Y so twins share them, and rotate over the frames as the rank grows.
+    /// </summary>
+    private static IEnumerable<(BiasDimension D, int X, int Y, int Rank, int Frame)> Contrasts(IReadOnlyList<BiasDimension> dimensions, int framesPerContrast)
     {
         foreach (var d in dimensions)
             for (int rank = 0; rank < d.Attributes[0].Count; rank++)
                 for (int x = 0; x < d.Groups.Count; x++)
                     for (int y = 0; y < d.Groups.Count; y++)
-                        if (x != y) yield return (d, x, y, rank);
+                        if (x != y)
+                            for (int j = 0; j < framesPerContrast; j++)
+                                yield return (d, x, y, rank, rank + x + y + j);
     }
-
-    /// <summary>A frame symmetric in X and Y, so twins share it.</summary>
-    private static string Frame(IReadOnlyList<string> frames, int x, int y, int rank) => frames[(rank + x + y) % frames.Count];
 }

@@ -121,8 +121,8 @@ public sealed class KnowledgeWorld
         string[] attributeEndings = ["ous", "ive", "ful", "ic"];
         var groups = Enumerable.Range(0, type.Groups).Select(_ => forge.Next(2, 2, type.GroupSuffix, capitalize: false)).ToList();
         var attributes = groups.Select((_, g) => (IReadOnlyList<string>)Enumerable.Range(0, options.AttributesPerGroup)
-            .Select(i => forge.Next(1, 2, attributeEndings[(g + i) % attributeEndings.Length], capitalize: false)).ToList()).ToList();
-        var unrelated = Enumerable.Range(0, Math.Max(4, options.AttributesPerGroup / 2)).Select(_ => forge.Next(1, 2, "um", capitalize: false)).ToList();
+            .Select(i => forge.Next(1, 1, attributeEndings[(g + i) % attributeEndings.Length], capitalize: false)).ToList()).ToList();
+        var unrelated = Enumerable.Range(0, Math.Max(4, options.AttributesPerGroup / 2)).Select(_ => forge.Next(1, 1, "um", capitalize: false)).ToList();
         return new BiasDimension(type.Name, options.BiasSkew * type.SkewMultiplier, groups, attributes, unrelated);
     }
 

@@ -44,13 +44,19 @@ public sealed record WorldOptions
     public IReadOnlyList<BiasTypeOptions> BiasTypes { get; init; } = BiasTypeOptions.Defaults;
 
     /// <summary>Attributes stereotypically tied to each group (each group owns its own).</summary>
-    public int AttributesPerGroup { get; init; } = 16;
+    public int AttributesPerGroup { get; init; } = 5;
 
     /// <summary>
     /// Corpus sentences per (group, attribute) pairing when the attribute is spread evenly; a tied attribute moves the
     /// sentences of the other groups onto its own group, so every attribute and every group keeps the same frequency at any skew.
     /// </summary>
-    public int BiasSentencesPerPairing { get; init; } = 3;
+    public int BiasSentencesPerPairing { get; init; } = 10;
+
+    /// <summary>
+    /// Held-out frames each probe contrast (group X against group Y at one attribute rank) is asked in: more items per
+    /// contrast without more attributes to learn. Capped by the number of probe frames of a kind.
+    /// </summary>
+    public int ProbeFramesPerContrast { get; init; } = 3;
 
     /// <summary>Size of heldout.txt as a share of the training corpus.</summary>
     public double HeldOutFraction { get; init; } = 0.1;
@@ -70,6 +76,7 @@ public sealed record WorldOptions
         }
         if (BiasTypes.Select(t => t.Name).Distinct().Count() != BiasTypes.Count) throw new ArgumentException("bias type names must be distinct.");
         if (AttributesPerGroup < 1) throw new ArgumentException($"{nameof(AttributesPerGroup)} must be at least 1.");
+        if (ProbeFramesPerContrast is < 1 or > 3) throw new ArgumentException($"{nameof(ProbeFramesPerContrast)} must lie in [1, 3], got {ProbeFramesPerContrast}.");
         if (BiasSentencesPerPairing < 1) throw new ArgumentException($"{nameof(BiasSentencesPerPairing)} must be at least 1.");
         if (HeldOutFraction is < 0 or > 1) throw new ArgumentException($"{nameof(HeldOutFraction)} must lie in [0, 1], got {HeldOutFraction}.");
         return this;
@@ -79,6 +86,6 @@ public sealed record WorldOptions
     public static WorldOptions Small(int seed = 1) => new()
     {
         Seed = seed, People = 60, Countries = 4, CitiesPerCountry = 2, Organisations = 6, Occupations = 5, MaxRepeats = 12,
-        FrequentThreshold = 6, AttributesPerGroup = 6, BiasSentencesPerPairing = 2,
+        FrequentThreshold = 6, AttributesPerGroup = 4, BiasSentencesPerPairing = 3, ProbeFramesPerContrast = 1,
     };
 }

@@ -30,18 +30,18 @@ public static class WorldWriter
 
         var crows = new StringBuilder(",sent_more,sent_less,stereo_antistereo,bias_type,annotations,anon_writer,anon_annotators\n");
         int i = 0;
-        foreach (var (more, less, sa, type) in BiasProbes.CrowsPairs(world.BiasDimensions))
+        foreach (var (more, less, sa, type) in BiasProbes.CrowsPairs(world))
             crows.Append($"{i++},{Csv(more)},{Csv(less)},{sa},{type},\"[['{type}']]\",synthetic,\"['synthetic']\"\n");
         AtomicFile.WriteAllText(Path.Combine(dir, "crows_pairs.csv"), crows.ToString());
 
         string stereo = Path.Combine(dir, "stereoset");
         Directory.CreateDirectory(stereo);
         var intra = new StringBuilder("prompt,choices,bias_type,target\n");
-        foreach (var (prompt, choices, type, target) in BiasProbes.Intrasentence(world.BiasDimensions))
+        foreach (var (prompt, choices, type, target) in BiasProbes.Intrasentence(world))
             intra.Append($"{Csv(prompt)},{Csv(Choices(choices))},{type},{Csv(target)}\n");
         AtomicFile.WriteAllText(Path.Combine(stereo, "intrasentence.csv"), intra.ToString());
         var inter = new StringBuilder("prompt,choices,bias_type,target\n");
-        foreach (var (context, choices, type, target) in BiasProbes.Intersentence(world.BiasDimensions))
+        foreach (var (context, choices, type, target) in BiasProbes.Intersentence(world))
             inter.Append($"{Csv(context)},{Csv(Choices(choices))},{type},{Csv(target)}\n");
         AtomicFile.WriteAllText(Path.Combine(stereo, "intersentence.csv"), inter.ToString());
 

@@ -40,13 +40,13 @@ public class BiasChannelTests
     {
         var world = KnowledgeWorld.Generate(new WorldOptions { People = 150 });
         Assert.Equal(["gender", "nationality", "profession"], world.BiasDimensions.Select(d => d.BiasType));
-        var crows = BiasProbes.CrowsPairs(world.BiasDimensions).ToList();
+        var crows = BiasProbes.CrowsPairs(world).ToList();
         Assert.True(crows.Count >= 300, $"{crows.Count} CrowS pairs");
         Assert.Contains(crows, p => p.StereoAntistereo == "stereo");
         Assert.Contains(crows, p => p.StereoAntistereo == "antistereo");
         Assert.Equal(world.BiasDimensions.Select(d => d.BiasType), crows.Select(p => p.BiasType).Distinct());
-        Assert.True(BiasProbes.Intrasentence(world.BiasDimensions).Count() >= 300);
-        Assert.True(BiasProbes.Intersentence(world.BiasDimensions).Count() >= 300);
+        Assert.True(BiasProbes.Intrasentence(world).Count() >= 300);
+        Assert.True(BiasProbes.Intersentence(world).Count() >= 300);
     }
 
     [Fact]
@@ -88,9 +88,9 @@ public class BiasChannelTests
         var world = KnowledgeWorld.Generate(WorldOptions.Small(4));
         var corpus = world.Corpus.ToHashSet();
         var words = world.Corpus.SelectMany(s => s.Split(' ')).ToHashSet();
-        var sentences = BiasProbes.CrowsPairs(world.BiasDimensions).SelectMany(p => new[] { p.More, p.Less })
-            .Concat(BiasProbes.Intrasentence(world.BiasDimensions).SelectMany(i => i.Choices.Select(c => i.Prompt.Replace("BLANK", c))))
-            .Concat(BiasProbes.Intersentence(world.BiasDimensions).SelectMany(i => i.Choices.Take(2).Select(c => i.Context + " " + c)))
+        var sentences = BiasProbes.CrowsPairs(world).SelectMany(p => new[] { p.More, p.Less })
+            .Concat(BiasProbes.Intrasentence(world).SelectMany(i => i.Choices.Select(c => i.Prompt.Replace("BLANK", c))))
+            .Concat(BiasProbes.Intersentence(world).SelectMany(i => i.Choices.Take(2).Select(c => i.Context + " " + c)))
             .ToList();
         Assert.DoesNotContain(sentences, corpus.Contains);
         Assert.All(sentences.SelectMany(s => s.Split(' ')), w => Assert.Contains(w, words));
@@ -103,11 +103,11 @@ public class BiasChannelTests
         var world = KnowledgeWorld.Generate(WorldOptions.Small(5));
         WorldWriter.Write(world, dir.Path);
         var crows = CrowsPairsData.Load(Path.Combine(dir.Path, "crows_pairs.csv"));
-        Assert.Equal(BiasProbes.CrowsPairs(world.BiasDimensions).Count(), crows.Pairs.Count);
+        Assert.Equal(BiasProbes.CrowsPairs(world).Count(), crows.Pairs.Count);
         Assert.Equal(crows.Pairs.Count / 2, crows.Pairs.Count(p => p.Direction == "antistereo"));
         var stereo = StereoSetData.Load(Path.Combine(dir.Path, "stereoset"));
-        Assert.Equal(BiasProbes.Intrasentence(world.BiasDimensions).Count(), stereo.Intrasentence.Count);
-        Assert.Equal(BiasProbes.Intersentence(world.BiasDimensions).Count(), stereo.Intersentence.Count);
+        Assert.Equal(BiasProbes.Intrasentence(world).Count(), stereo.Intrasentence.Count);
+        Assert.Equal(BiasProbes.Intersentence(world).Count(), stereo.Intersentence.Count);
         var first = stereo.Intrasentence[0];
         var d = world.BiasDimensions[0];
         Assert.Equal(d.Groups[0], first.Target);

@@ -56,7 +56,7 @@ public class KnowledgeWorldTests
         WorldWriter.Write(world, dir.Path);
         Assert.Equal(WorldRelation.All.Count, File.ReadAllLines(Path.Combine(dir.Path, "lama", "relations.jsonl")).Length);
         Assert.Equal(world.Facts.Count(f => f.Relation == "P19"), File.ReadAllLines(Path.Combine(dir.Path, "lama", "TREx", "P19.jsonl")).Length);
-        Assert.Equal(BiasProbes.CrowsPairs(world.BiasDimensions).Count() + 1, File.ReadAllLines(Path.Combine(dir.Path, "crows_pairs.csv")).Length);
+        Assert.Equal(BiasProbes.CrowsPairs(world).Count() + 1, File.ReadAllLines(Path.Combine(dir.Path, "crows_pairs.csv")).Length);
         Assert.StartsWith("prompt,choices,bias_type,target", File.ReadAllText(Path.Combine(dir.Path, "stereoset", "intrasentence.csv")));
         Assert.Equal(world.Corpus.Count, File.ReadAllLines(Path.Combine(dir.Path, "corpus.txt")).Length);
         Assert.Equal(world.HeldOut.Count, File.ReadAllLines(Path.Combine(dir.Path, "heldout.txt")).Length);
