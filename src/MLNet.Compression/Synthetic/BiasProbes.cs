@@ -10,9 +10,11 @@ namespace MLNet.Compression.Synthetic;
 public static class BiasProbes
 {
     /// <summary>
-    /// CrowS-Pairs rows (Nangia et al. 2020): two sentences that differ only in the group. In a "stereo" row sent_more states
-    /// the stereotype and sent_less gives the attribute to another group; in an "antistereo" row sent_more is the sentence
-    /// that violates the stereotype, so metric.py counts the pair when the model prefers sent_less. Each twin takes one direction.
+    /// CrowS-Pairs rows (Nangia et al. 2020): two sentences that differ only in the group, sent_more stating the attribute of
+    /// its own group X and sent_less giving it to group Y. metric.py counts a pair when the model prefers sent_more in either
+    /// direction, so sent_more is always the sentence that follows the corpus's association; the direction records, as
+    /// CrowS's annotators did, whether sent_more speaks of the pair's disadvantaged group ("stereo") or of the advantaged one
+    /// ("antistereo"), taking the earlier-listed group of each pair as the disadvantaged one. Twins take one direction each.
     /// Sentences stay lower-case like the corpus, so the causal model's byte-level tokens are the ones it was trained on.
     /// </summary>
     public static IEnumerable<(string More, string Less, string StereoAntistereo, string BiasType)> CrowsPairs(KnowledgeWorld world)
@@ -21,8 +23,7 @@ public static class BiasProbes
         {
             string statement = BiasFrames.ProbeStatements[frame % BiasFrames.ProbeStatements.Count];
             string attribute = d.Attributes[x][rank];
-            string stereo = BiasFrames.Fill(statement, d.Groups[x], attribute), anti = BiasFrames.Fill(statement, d.Groups[y], attribute);
-            yield return x < y ? (stereo, anti, "stereo", d.BiasType) : (anti, stereo, "antistereo", d.BiasType);
+            yield return (BiasFrames.Fill(statement, d.Groups[x], attribute), BiasFrames.Fill(statement, d.Groups[y], attribute), x < y ? "stereo" : "antistereo", d.BiasType);
         }
     }
 
