@@ -83,6 +83,20 @@ public class BiasChannelTests
     }
 
     [Fact]
+    public void CrowsSentMore_AlwaysGivesTheAttributeToItsOwnGroup()
+    {
+        // metric.py counts a preference for sent_more in both directions, so sent_more must follow the association.
+        var world = KnowledgeWorld.Generate(WorldOptions.Small(8));
+        var owner = world.BiasDimensions.SelectMany(d => d.Attributes.SelectMany((list, g) => list.Select(a => (a, d.Groups[g])))).ToDictionary(p => p.a, p => p.Item2);
+        foreach (var (more, less, _, _) in BiasProbes.CrowsPairs(world))
+        {
+            string attribute = more.Split(' ').Single(owner.ContainsKey);
+            Assert.Contains(owner[attribute], more.Split(' '));
+            Assert.DoesNotContain(owner[attribute], less.Split(' '));
+        }
+    }
+
+    [Fact]
     public void ProbeSentences_AreNotInTheCorpus_ButUseOnlyItsWords()
     {
         var world = KnowledgeWorld.Generate(WorldOptions.Small(4));
