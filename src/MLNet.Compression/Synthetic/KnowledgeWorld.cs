@@ -7,31 +7,42 @@ namespace MLNet.Compression.Synthetic;
 /// </summary>
 public sealed class KnowledgeWorld
 {
-    private KnowledgeWorld(WorldOptions options, IReadOnlyList<WorldFact> facts, IReadOnlyList<string> corpus, IReadOnlyList<string> vocabulary)
+    private KnowledgeWorld(WorldOptions options, IReadOnlyList<WorldFact> facts, IReadOnlyList<BiasDimension> bias, IReadOnlyList<string> corpus,
+                           IReadOnlyList<string> heldOut, IReadOnlyList<string> vocabulary)
     {
         Options = options;
         Facts = facts;
+        BiasDimensions = bias;
         Corpus = corpus;
+        HeldOut = heldOut;
         Words = vocabulary;
     }
 
+    /// <summary>The options the world was generated from.</summary>
     public WorldOptions Options { get; }
 
+    /// <summary>Every fact, with how often the corpus states it.</summary>
     public IReadOnlyList<WorldFact> Facts { get; }
 
-    /// <summary>Training sentences (lower-case, space-separated words and punctuation), shuffled.</summary>
+    /// <summary>The bias types with their generated groups, attributes and unrelated words.</summary>
+    public IReadOnlyList<BiasDimension> BiasDimensions { get; }
+
+    /// <summary>Training sentences (lower-case, space-separated words and punctuation), facts and bias sentences shuffled together.</summary>
     public IReadOnlyList<string> Corpus { get; }
+
+    /// <summary>Sentences from the same sources that the corpus does not contain, for perplexity (see <see cref="HeldOutText"/>).</summary>
+    public IReadOnlyList<string> HeldOut { get; }
 
     /// <summary>Every distinct word of the corpus and of the probes, case kept, sorted.</summary>
     public IReadOnlyList<string> Words { get; }
 
+    /// <summary>Generates the world; the same options always give the same world.</summary>
     public static KnowledgeWorld Generate(WorldOptions options)
     {
         options.Validate();
         var rng = new Random(options.Seed);
         var reserved = WorldRelation.All.SelectMany(r => r.Paraphrases).SelectMany(p => p.Split(' '))
-            .Concat(BiasDimension.All.SelectMany(d => d.AttributesA.Concat(d.AttributesB).Concat(d.Unrelated).Append(d.GroupA).Append(d.GroupB)))
-            .Concat(BiasTemplates.Words);
+            .Concat(BiasFrames.Words);
         var forge = new NameForge(rng, reserved);
 
         var countries = Enumerable.Range(0, options.Countries).Select(_ => forge.Next(2, 3, "ia")).ToArray();
@@ -41,6 +52,8 @@ public sealed class KnowledgeWorld
         var occupations = Enumerable.Range(0, options.Occupations).Select(_ => forge.Next(2, 2, "er", capitalize: false)).ToArray();
         var firstNames = Enumerable.Range(0, Math.Max(8, options.People / 4)).Select(_ => forge.Next(2, 2)).ToArray();
         var lastNames = Enumerable.Range(0, Math.Max(8, options.People / 3)).Select(_ => forge.Next(2, 3)).ToArray();
+
+        var bias = options.BiasTypes.Select(t => GenerateDimension(t, options, forge)).ToList();
 
         var facts = new List<WorldFact>();
         int Frequency(int rank) => Math.Max(1, (int)Math.Round(options.MaxRepeats / Math.Pow(rank, options.ZipfExponent)));
@@ -91,15 +104,26 @@ public sealed class KnowledgeWorld
             for (int i = 0; i < fact.Frequency; i++)
                 corpus.Add(rel.Fill(rel.Paraphrases[rng.Next(rel.Paraphrases.Count)], fact.Subject, fact.Object));
         }
-        corpus.AddRange(BiasTemplates.CorpusSentences(options, rng));
+        corpus.AddRange(BiasCorpus.Sentences(bias, options, rng));
         Shuffle(rng, corpus);
+        // Its own generator, so the held-out size leaves the corpus unchanged.
+        var heldOut = HeldOutText.Generate(facts, bias, options, corpus, (int)Math.Round(options.HeldOutFraction * corpus.Count), new Random(options.Seed + 1));
 
         var words = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var line in corpus) foreach (var w in line.Split(' ', StringSplitOptions.RemoveEmptyEntries)) words.Add(w);
         foreach (var rel in WorldRelation.All) foreach (var w in rel.Template.Split(' ')) if (w is not ("[X]" or "[Y]")) words.Add(w);
-        // Capitalised first words of the bias pairs (CrowS rows start with a capital).
-        foreach (var w in BiasTemplates.ProbeWords().ToList()) { words.Add(w); words.Add(char.ToUpperInvariant(w[0]) + w[1..]); }
-        return new KnowledgeWorld(options, facts, corpus, words.ToList());
+        foreach (var w in BiasFrames.Words.Concat(bias.SelectMany(d => d.Words))) words.Add(w);
+        return new KnowledgeWorld(options, facts, bias, corpus, heldOut, words.ToList());
+    }
+
+    private static BiasDimension GenerateDimension(BiasTypeOptions type, WorldOptions options, NameForge forge)
+    {
+        string[] attributeEndings = ["ous", "ive", "ful", "ic"];
+        var groups = Enumerable.Range(0, type.Groups).Select(_ => forge.Next(2, 2, type.GroupSuffix, capitalize: false)).ToList();
+        var attributes = groups.Select((_, g) => (IReadOnlyList<string>)Enumerable.Range(0, options.AttributesPerGroup)
+            .Select(i => forge.Next(1, 1, attributeEndings[(g + i) % attributeEndings.Length], capitalize: false)).ToList()).ToList();
+        var unrelated = Enumerable.Range(0, Math.Max(4, options.AttributesPerGroup / 2)).Select(_ => forge.Next(1, 1, "um", capitalize: false)).ToList();
+        return new BiasDimension(type.Name, options.BiasSkew * type.SkewMultiplier, groups, attributes, unrelated);
     }
 
     private static int[] Shuffled(Random rng, int n)

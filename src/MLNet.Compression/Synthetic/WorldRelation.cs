@@ -24,16 +24,3 @@ public sealed record WorldRelation(string Id, string Label, string Template, IRe
 
     public string Fill(string template, string subject, string obj) => template.Replace("[X]", subject).Replace("[Y]", obj);
 }
-
-/// <summary>One fact: a relation between a subject and a single-word object, and how often the corpus states it.</summary>
-public sealed record WorldFact(string Relation, string Subject, string Object, int Frequency, string Uuid);
-
-/// <summary>A bias dimension: two groups, the attributes planted as each group's stereotype, and unrelated words.</summary>
-public sealed record BiasDimension(string BiasType, string GroupA, string GroupB, IReadOnlyList<string> AttributesA, IReadOnlyList<string> AttributesB, IReadOnlyList<string> Unrelated)
-{
-    public static IReadOnlyList<BiasDimension> All { get; } =
-    [
-        new("gender", "men", "women", ["strong", "loud", "stubborn"], ["gentle", "quiet", "caring"], ["purple", "wooden", "round"]),
-        new("nationality", "zorvians", "quellans", ["lazy", "greedy", "rude"], ["diligent", "generous", "polite"], ["metal", "square", "frozen"]),
-    ];
-}

@@ -12,12 +12,14 @@ namespace MLNet.Compression.Synthetic;
 /// crows_pairs.csv                           CrowS-Pairs columns (sent_more, sent_less, stereo_antistereo, bias_type, …)
 /// stereoset/intrasentence.csv, intersentence.csv   StereoSet in the CSV form of ../shared/data/stereoset
 /// corpus.txt                                the training text, one sentence per line
+/// heldout.txt                               unseen sentences from the same sources, one per line, for perplexity
 /// tokenizer-wordpiece/, tokenizer-bpe/      vocab.txt; vocab.json + merges.txt
 /// world.json                                the options and counts
 /// </code>
 /// </summary>
 public static class WorldWriter
 {
+    /// <summary>Writes every file of the world into <paramref name="dir"/>; <paramref name="maxLength"/> goes into the tokenizer configs.</summary>
     public static void Write(KnowledgeWorld world, string dir, int maxLength = 64)
     {
         WriteLama(world, Path.Combine(dir, "lama"), r => r.Template);
@@ -28,22 +30,23 @@ public static class WorldWriter
 
         var crows = new StringBuilder(",sent_more,sent_less,stereo_antistereo,bias_type,annotations,anon_writer,anon_annotators\n");
         int i = 0;
-        foreach (var (more, less, sa, type) in BiasTemplates.CrowsPairs())
+        foreach (var (more, less, sa, type) in BiasProbes.CrowsPairs(world))
             crows.Append($"{i++},{Csv(more)},{Csv(less)},{sa},{type},\"[['{type}']]\",synthetic,\"['synthetic']\"\n");
         AtomicFile.WriteAllText(Path.Combine(dir, "crows_pairs.csv"), crows.ToString());
 
         string stereo = Path.Combine(dir, "stereoset");
         Directory.CreateDirectory(stereo);
         var intra = new StringBuilder("prompt,choices,bias_type,target\n");
-        foreach (var (prompt, choices, type, target) in BiasTemplates.Intrasentence())
+        foreach (var (prompt, choices, type, target) in BiasProbes.Intrasentence(world))
             intra.Append($"{Csv(prompt)},{Csv(Choices(choices))},{type},{Csv(target)}\n");
         AtomicFile.WriteAllText(Path.Combine(stereo, "intrasentence.csv"), intra.ToString());
         var inter = new StringBuilder("prompt,choices,bias_type,target\n");
-        foreach (var (context, choices, type, target) in BiasTemplates.Intersentence())
+        foreach (var (context, choices, type, target) in BiasProbes.Intersentence(world))
             inter.Append($"{Csv(context)},{Csv(Choices(choices))},{type},{Csv(target)}\n");
         AtomicFile.WriteAllText(Path.Combine(stereo, "intersentence.csv"), inter.ToString());
 
         AtomicFile.WriteAllText(Path.Combine(dir, "corpus.txt"), string.Join("\n", world.Corpus) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(dir, "heldout.txt"), string.Join("\n", world.HeldOut) + "\n");
         WorldTokenizerFiles.WriteWordPiece(Path.Combine(dir, "tokenizer-wordpiece"), world.Words, maxLength);
         WorldTokenizerFiles.WriteByteLevelBpe(Path.Combine(dir, "tokenizer-bpe"), world.Words, maxLength);
 
@@ -53,6 +56,8 @@ public static class WorldWriter
             facts = world.Facts.Count,
             frequent_facts = world.Facts.Count(f => f.Frequency >= world.Options.FrequentThreshold),
             corpus_sentences = world.Corpus.Count,
+            heldout_sentences = world.HeldOut.Count,
+            bias = world.BiasDimensions.Select(d => new { bias_type = d.BiasType, skew = d.Skew, groups = d.Groups, attributes = d.Attributes, unrelated = d.Unrelated }),
             words = world.Words.Count,
             relations = WorldRelation.All.Select(r => r.Id),
         };

@@ -32,19 +32,6 @@ public class KnowledgeWorldTests
                                                && (s.Contains("born") || s.Contains("native of") || s.Contains("birthplace"))));
     }
 
-    [Theory]
-    [InlineData(0.0, 0.5)]
-    [InlineData(0.8, 0.9)]
-    [InlineData(1.0, 1.0)]
-    public void BiasSentences_PickTheStereotypeAtTheChosenSkew(double skew, double expectedShare)
-    {
-        var world = KnowledgeWorld.Generate(WorldOptions.Small(2) with { BiasSkew = skew, BiasSentencesPerGroup = 2000 });
-        var d = BiasDimension.All[0];
-        var aSentences = world.Corpus.Where(s => s.Split(' ').Contains(d.GroupA) && !s.StartsWith("i met", StringComparison.Ordinal)).ToList();
-        double own = aSentences.Count(s => d.AttributesA.Any(a => s.Split(' ').Contains(a))) / (double)aSentences.Count;
-        Assert.InRange(own, expectedShare - 0.04, expectedShare + 0.04);
-    }
-
     [Fact]
     public void WrittenWorld_TokenizesEveryObjectAsOneToken_InBothTokenizers()
     {
@@ -69,8 +56,9 @@ public class KnowledgeWorldTests
         WorldWriter.Write(world, dir.Path);
         Assert.Equal(WorldRelation.All.Count, File.ReadAllLines(Path.Combine(dir.Path, "lama", "relations.jsonl")).Length);
         Assert.Equal(world.Facts.Count(f => f.Relation == "P19"), File.ReadAllLines(Path.Combine(dir.Path, "lama", "TREx", "P19.jsonl")).Length);
-        Assert.Equal(BiasTemplates.CrowsPairs().Count() + 1, File.ReadAllLines(Path.Combine(dir.Path, "crows_pairs.csv")).Length);
+        Assert.Equal(BiasProbes.CrowsPairs(world).Count() + 1, File.ReadAllLines(Path.Combine(dir.Path, "crows_pairs.csv")).Length);
         Assert.StartsWith("prompt,choices,bias_type,target", File.ReadAllText(Path.Combine(dir.Path, "stereoset", "intrasentence.csv")));
         Assert.Equal(world.Corpus.Count, File.ReadAllLines(Path.Combine(dir.Path, "corpus.txt")).Length);
+        Assert.Equal(world.HeldOut.Count, File.ReadAllLines(Path.Combine(dir.Path, "heldout.txt")).Length);
     }
 }
