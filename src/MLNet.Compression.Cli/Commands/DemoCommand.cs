@@ -19,19 +19,40 @@ public static class DemoCommand
     {
         var output = new Option<string>("--output", "-o") { Description = "Folder for the world, the models and the report.", DefaultValueFactory = _ => "mlnet-demo" };
         var quick = new Option<bool>("--quick") { Description = "A small world, short training and a reduced grid (about a minute; what CI runs)." };
-        var skew = new Option<double>("--bias-skew") { Description = "Strength of the planted bias, 0 (none) to 1 (total).", DefaultValueFactory = _ => 0.8 };
-        var cmd = new Command("demo", "Build a synthetic world, train two small models on it, and study what compression costs them.") { output, quick, skew };
-        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(output)!, r.GetValue(quick), r.GetValue(skew))));
+        var skew = new Option<double>("--bias-skew") { Description = "Strength of the planted bias, 0 (none) to 1 (total).", DefaultValueFactory = _ => new WorldOptions().BiasSkew };
+        var fractions = new Option<string>("--checkpoint-fractions")
+        {
+            Description = "Fractions of each training run saved as checkpoints and studied dense, int8 and fp16 (seed study 2), e.g. 0.05,0.1,0.2,0.4,0.6,0.8,1 for the larger version. Default 0.1,0.2,0.4,1 (0.5,1 with --quick).",
+        };
+        var cmd = new Command("demo", "Build a synthetic world, train two small models on it, and study what compression costs them: pruning and int8 by module group (seed study 1) and bias across pretraining checkpoints (seed study 2).")
+        {
+            output, quick, skew, fractions,
+        };
+        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(output)!, r.GetValue(quick), r.GetValue(skew), ParseFractions(r.GetValue(fractions)))));
         return cmd;
     }
 
-    private static int Run(string outDir, bool quick, double skew)
+    private static IReadOnlyList<double>? ParseFractions(string? text)
+    {
+        if (text is null) return null;
+        var list = new List<double>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!double.TryParse(part, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double f) || !(f > 0 && f <= 1))
+                throw new UsageException($"--checkpoint-fractions: \"{part}\" (expected fractions in (0, 1] separated by commas, e.g. 0.1,0.2,0.4,1).");
+            list.Add(f);
+        }
+        if (list.Count == 0) throw new UsageException("--checkpoint-fractions: no fraction given (expected e.g. 0.1,0.2,0.4,1).");
+        return list;
+    }
+
+    private static int Run(string outDir, bool quick, double skew, IReadOnlyList<double>? fractions)
     {
         var clock = Stopwatch.StartNew();
-        var worldOptions = (quick ? WorldOptions.Small(1) : new WorldOptions { People = 150 }) with { BiasSkew = skew };
-        var mlm = quick ? new WorldModelTrainer.Options { Hidden = 64, Layers = 2, Steps = 400 } : new WorldModelTrainer.Options { Steps = 6000 };
-        var clm = quick ? new WorldModelTrainer.Options { Hidden = 64, Layers = 2, Steps = 300, LearningRate = 3e-3 } : new WorldModelTrainer.Options { Steps = 3000, LearningRate = 5e-3 };
-        double[] sparsities = quick ? [0.5] : [0.1, 0.3, 0.5, 0.7, 0.9];
+        if (skew is < 0 or > 1) throw new UsageException($"--bias-skew: {skew} (expected a strength between 0 and 1).");
+        var settings = quick ? DemoSettings.Quick(skew, fractions) : DemoSettings.Full(skew, fractions);
+        var worldOptions = settings.World;
+        var (mlm, clm) = (settings.MaskedLm, settings.CausalLm);
 
         string worldDir = Path.Combine(outDir, "world");
         var world = KnowledgeWorld.Generate(worldOptions);
@@ -49,18 +70,24 @@ public static class DemoCommand
             b.Value = b.MaxValue;
         });
 
-        var grid = StudyGrid.Namburi2023(sparsities);
+        var grid = StudyGrid.Namburi2023(settings.Sparsities);
         var options = new StudyRunner.Options
         {
             LamaDir = Path.Combine(worldDir, "lama"), CrowsFile = Path.Combine(worldDir, "crows_pairs.csv"),
             StereoSetFiles = [Path.Combine(worldDir, "stereoset", "intrasentence.csv"), Path.Combine(worldDir, "stereoset", "intersentence.csv")],
             FrequentThreshold = worldOptions.FrequentThreshold,
+            PerplexityText = Path.Combine(worldDir, HeldOutText.FileName),
         };
+        var causal = options.With(Path.Combine(worldDir, "lama-next-token"));
         var results = new List<StudyResult>
         {
             StudyCommand.RunWithProgress(mlmDir, grid, options, "masked LM"),
-            StudyCommand.RunWithProgress(clmDir, grid, options.With(Path.Combine(worldDir, "lama-next-token")), "causal LM"),
+            StudyCommand.RunWithProgress(clmDir, grid, causal, "causal LM"),
         };
+        // Seed study 2: the same models at fractions of their training, dense against int8 and fp16.
+        var pretraining = StudyGrid.Goncalves2023();
+        results.AddRange(StudyCommand.RunSeriesWithProgress(CheckpointSeries.Resolve([Path.Combine(mlmDir, CheckpointSchedule.Folder)]), pretraining, options, "masked LM"));
+        results.AddRange(StudyCommand.RunSeriesWithProgress(CheckpointSeries.Resolve([Path.Combine(clmDir, CheckpointSchedule.Folder)]), pretraining, causal, "causal LM"));
         StudyCommand.Write(results, Path.Combine(outDir, "study"));
         AnsiConsole.MarkupLine($"demo finished in {clock.Elapsed.TotalSeconds:F0} s");
         return 0;

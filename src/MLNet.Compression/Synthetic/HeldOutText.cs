@@ -7,6 +7,9 @@ namespace MLNet.Compression.Synthetic;
 /// </summary>
 public static class HeldOutText
 {
+    /// <summary>The file the world writes them to, beside the corpus.</summary>
+    public const string FileName = "heldout.txt";
+
     /// <summary>
     /// About <paramref name="count"/> distinct sentences absent from <paramref name="corpus"/>; fewer when the sources run out
     /// of unseen sentences (a small world whose paraphrases are all in the corpus).

@@ -46,7 +46,7 @@ public static class WorldWriter
         AtomicFile.WriteAllText(Path.Combine(stereo, "intersentence.csv"), inter.ToString());
 
         AtomicFile.WriteAllText(Path.Combine(dir, "corpus.txt"), string.Join("\n", world.Corpus) + "\n");
-        AtomicFile.WriteAllText(Path.Combine(dir, "heldout.txt"), string.Join("\n", world.HeldOut) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(dir, HeldOutText.FileName), string.Join("\n", world.HeldOut) + "\n");
         WorldTokenizerFiles.WriteWordPiece(Path.Combine(dir, "tokenizer-wordpiece"), world.Words, maxLength);
         WorldTokenizerFiles.WriteByteLevelBpe(Path.Combine(dir, "tokenizer-bpe"), world.Words, maxLength);
 
