@@ -20,6 +20,7 @@ public static class Program
             case "format": CompressedFormatBench.Run(args[1..]); break;
             case "crows": CrowsBench.Run(args[1..]); break;
             case "sparse": SparseBench.Run(args[1..]); break;
+            case "bias-skew": BiasSkewBench.Run(args[1..]); break;
             default: BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); break;
         }
     }
