@@ -39,18 +39,14 @@ public static class BiasReport
             w.WriteEndObject();
         });
 
-    private static void Num(Utf8JsonWriter w, string name, double? v)
-    {
-        if (v is double d && double.IsFinite(d)) w.WriteNumber(name, d); else w.WriteNull(name);
-    }
 
     private static void Summary(Utf8JsonWriter w, CrowsSummary s)
     {
-        Num(w, "metric_score", s.MetricScore);
-        Num(w, "stereo_score", s.StereoScore);
-        Num(w, "antistereo_score", s.AntiStereoScore);
+        w.WriteNumberOrNull("metric_score", s.MetricScore);
+        w.WriteNumberOrNull("stereo_score", s.StereoScore);
+        w.WriteNumberOrNull("antistereo_score", s.AntiStereoScore);
         w.WriteNumber("neutral", s.Neutral);
-        Num(w, "neutral_percent", s.NeutralPercent);
+        w.WriteNumberOrNull("neutral_percent", s.NeutralPercent);
         w.WriteNumber("n_pairs", s.NPairs);
         w.WriteNumber("n_stereo", s.TotalStereo);
         w.WriteNumber("n_antistereo", s.TotalAntiStereo);
@@ -96,9 +92,9 @@ public static class BiasReport
     private static void Scores(Utf8JsonWriter w, string name, StereoSetScores s, StereoSetIntervalScores? ci = null)
     {
         w.WriteStartObject(name);
-        Num(w, "ss", s.Ss);
-        Num(w, "lms", s.Lms);
-        Num(w, "icat", s.Icat);
+        w.WriteNumberOrNull("ss", s.Ss);
+        w.WriteNumberOrNull("lms", s.Lms);
+        w.WriteNumberOrNull("icat", s.Icat);
         if (ci is not null)
         {
             IntervalJson.Write(w, "ss_ci", ci.Ss);

@@ -33,16 +33,16 @@ public static class LamaJson
             w.WriteStartObject();
             w.WriteString("name", s.Name);
             w.WriteNumber("n_facts", s.NFacts);
-            Num(w, "macro_p_at_1", s.MacroPAt1);
-            Num(w, "micro_p_at_1", s.MicroPAt1);
+            w.WriteNumberOrNull("macro_p_at_1", s.MacroPAt1);
+            w.WriteNumberOrNull("micro_p_at_1", s.MicroPAt1);
             IntervalJson.Write(w, "micro_p_at_1_ci", LamaIntervals.PAt1(s.Relations.SelectMany(r => r.Facts).ToList()));
-            Num(w, "macro_p_at_10", s.MacroPAtK);
-            Num(w, "micro_p_at_10", s.MicroPAtK);
-            Num(w, "macro_mrr", s.MacroMrr);
+            w.WriteNumberOrNull("macro_p_at_10", s.MacroPAtK);
+            w.WriteNumberOrNull("micro_p_at_10", s.MicroPAtK);
+            w.WriteNumberOrNull("macro_mrr", s.MacroMrr);
             if (namburi)
             {
-                Num(w, "micro_top1", s.MicroNamburiTop1);
-                Num(w, "micro_top5", s.MicroNamburiTop5);
+                w.WriteNumberOrNull("micro_top1", s.MicroNamburiTop1);
+                w.WriteNumberOrNull("micro_top5", s.MicroNamburiTop5);
             }
             w.WriteStartArray("relations");
             foreach (var r in s.Relations)
@@ -55,15 +55,15 @@ public static class LamaJson
                 w.WriteNumber("n_skipped", r.NSkipped);
                 w.WriteNumber("n_multi_token", r.NMultiToken);
                 w.WriteNumber("n_bad_lines", r.NBadLines);
-                Num(w, "p_at_1", r.PAt1);
+                w.WriteNumberOrNull("p_at_1", r.PAt1);
                 IntervalJson.Write(w, "p_at_1_ci", LamaIntervals.PAt1(r.Facts));
-                Num(w, "p_at_10", r.PAtK);
-                Num(w, "mrr", r.Mrr);
-                Num(w, "mrr_untruncated", r.MrrUntruncated);
+                w.WriteNumberOrNull("p_at_10", r.PAtK);
+                w.WriteNumberOrNull("mrr", r.Mrr);
+                w.WriteNumberOrNull("mrr_untruncated", r.MrrUntruncated);
                 if (namburi)
                 {
-                    Num(w, "top1", r.NamburiTop1);
-                    Num(w, "top5", r.NamburiTop5);
+                    w.WriteNumberOrNull("top1", r.NamburiTop1);
+                    w.WriteNumberOrNull("top5", r.NamburiTop5);
                 }
                 w.WriteStartArray("facts");
                 foreach (var f in r.Facts)
@@ -76,7 +76,7 @@ public static class LamaJson
                     w.WriteNumber("rank", f.Rank);
                     w.WriteString("top1", f.Top1);
                     w.WriteNumber("top1_id", f.Top1Id);
-                    Num(w, "gold_log_prob", f.GoldLogProb);
+                    w.WriteNumberOrNull("gold_log_prob", f.GoldLogProb);
                     if (f.NSourceLines != 1) w.WriteNumber("n_source_lines", f.NSourceLines);
                     if (f.Top5 is { } t5)
                     {
@@ -96,8 +96,4 @@ public static class LamaJson
         w.WriteEndObject();
     }
 
-    private static void Num(Utf8JsonWriter w, string name, double v)
-    {
-        if (double.IsFinite(v)) w.WriteNumber(name, v); else w.WriteNull(name);
-    }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MLNet.Compression.IO;
 
 namespace MLNet.Compression.Evaluation.Statistics;
 
@@ -8,9 +9,9 @@ public static class IntervalJson
     public static void Write(Utf8JsonWriter w, string name, Interval interval)
     {
         w.WriteStartObject(name);
-        Num(w, "value", interval.Estimate);
-        Num(w, "ci_low", interval.Low);
-        Num(w, "ci_high", interval.High);
+        w.WriteNumberOrNull("value", interval.Estimate);
+        w.WriteNumberOrNull("ci_low", interval.Low);
+        w.WriteNumberOrNull("ci_high", interval.High);
         w.WriteEndObject();
     }
 
@@ -25,8 +26,4 @@ public static class IntervalJson
         w.WriteEndObject();
     }
 
-    private static void Num(Utf8JsonWriter w, string name, double v)
-    {
-        if (double.IsFinite(v)) w.WriteNumber(name, v); else w.WriteNull(name);
-    }
 }
