@@ -8,15 +8,14 @@ public sealed record StereoSetIntervalScores(Interval Ss, Interval Lms, Interval
 /// <summary>Uncertainty of StereoSet scores: examples resampled, the official ScoreEvaluator arithmetic recomputed on each resample.</summary>
 public static class StereoSetIntervals
 {
-    /// <summary>SS, LMS and ICAT with percentile-bootstrap intervals (one resampling of examples shared by the three).</summary>
+    /// <summary>SS, LMS and ICAT with percentile-bootstrap intervals, all three from one resampling of the examples.</summary>
     public static StereoSetIntervalScores Of(IReadOnlyList<StereoSetExampleScore> examples, Bootstrap.Options? options = null)
     {
-        // One resampling for all three: the same seed draws the same resamples, so SS, LMS and ICAT describe the same draws.
-        return new StereoSetIntervalScores(
-            Bootstrap.Percentile(examples.Count, w => Score(examples, w).Ss, options),
-            Bootstrap.Percentile(examples.Count, w => Score(examples, w).Lms, options),
-            Bootstrap.Percentile(examples.Count, w => Score(examples, w).Icat, options));
+        var ci = Bootstrap.PercentileAll(examples.Count, 3, w => Vector(Score(examples, w)), options);
+        return new StereoSetIntervalScores(ci[0], ci[1], ci[2]);
     }
+
+    private static double[] Vector(StereoSetScores s) => [s.Ss, s.Lms, s.Icat];
 
     /// <summary>The scores of the examples drawn with these weights (an example drawn k times counts k times).</summary>
     public static StereoSetScores Score(IReadOnlyList<StereoSetExampleScore> examples, ReadOnlySpan<int> weights)
@@ -38,8 +37,7 @@ public static class StereoSetIntervals
         var a = baseline.Where(e => byIndex.ContainsKey(e.Index)).ToList();
         var b = a.Select(e => byIndex[e.Index]).ToList();
         int Changed(int i) => (b[i].Stereotype > b[i].AntiStereotype ? 1 : 0) - (a[i].Stereotype > a[i].AntiStereotype ? 1 : 0);
-        PairedComparison Test(Func<StereoSetScores, double> pick)
-            => PairedTests.PairedBootstrap(a.Count, w => pick(Score(a, w)), w => pick(Score(b, w)), Changed, options);
-        return (Test(s => s.Ss), Test(s => s.Lms), Test(s => s.Icat));
+        var c = PairedTests.PairedBootstrapAll(a.Count, 3, w => Vector(Score(a, w)), w => Vector(Score(b, w)), Changed, options);
+        return (c[0], c[1], c[2]);
     }
 }

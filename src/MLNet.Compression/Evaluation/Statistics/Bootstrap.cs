@@ -35,15 +35,23 @@ public static class Bootstrap
     /// per-group scores be computed without copying items.
     /// </summary>
     public static Interval Percentile(int n, Func<ReadOnlySpan<int>, double> statistic, Options? options = null)
+        => PercentileAll(n, 1, w => [statistic(w)], options)[0];
+
+    /// <summary>
+    /// Intervals of <paramref name="count"/> statistics computed together on the same resamples (SS, LMS and ICAT of one
+    /// item set): each resample is drawn and scored once, not once per statistic.
+    /// </summary>
+    public static Interval[] PercentileAll(int n, int count, Func<ReadOnlySpan<int>, double[]> statistics, Options? options = null)
     {
         options ??= Options.Default;
         options.Check();
         var ones = new int[n];
         Array.Fill(ones, 1);
-        double estimate = statistic(ones);
-        if (n == 0) return new Interval(estimate, double.NaN, double.NaN, options.Level);
-        var values = Resample(n, options, statistic);
-        return new Interval(estimate, Quantile(values, (1 - options.Level) / 2), Quantile(values, (1 + options.Level) / 2), options.Level);
+        double[] estimates = statistics(ones);
+        if (n == 0) return estimates.Select(e => new Interval(e, double.NaN, double.NaN, options.Level)).ToArray();
+        var values = Resample(n, count, options, statistics);
+        return Enumerable.Range(0, count).Select(k => new Interval(estimates[k],
+            Quantile(values[k], (1 - options.Level) / 2), Quantile(values[k], (1 + options.Level) / 2), options.Level)).ToArray();
     }
 
     /// <summary>The interval of the mean of <paramref name="values"/> (e.g. 1/0 per fact for P@1).</summary>
@@ -64,22 +72,29 @@ public static class Bootstrap
         return count == 0 ? double.NaN : sum / count;
     }
 
-    /// <summary>The statistic on <see cref="Options.Resamples"/> resamples, sorted; resamples where it is NaN are dropped.</summary>
-    internal static double[] Resample(int n, Options options, Func<ReadOnlySpan<int>, double> statistic)
+    /// <summary>
+    /// Each of <paramref name="count"/> statistics on <see cref="Options.Resamples"/> resamples, sorted per statistic;
+    /// a resample where a statistic is NaN is dropped for that statistic.
+    /// </summary>
+    internal static double[][] Resample(int n, int count, Options options, Func<ReadOnlySpan<int>, double[]> statistics)
     {
         var rng = new Random(options.Seed);
         var weights = new int[n];
-        var values = new List<double>(options.Resamples);
+        var values = Enumerable.Range(0, count).Select(_ => new List<double>(options.Resamples)).ToArray();
         for (int r = 0; r < options.Resamples; r++)
         {
             Array.Clear(weights);
             for (int i = 0; i < n; i++) weights[rng.Next(n)]++;
-            double v = statistic(weights);
-            if (!double.IsNaN(v)) values.Add(v);
+            var v = statistics(weights);
+            for (int k = 0; k < count; k++)
+                if (!double.IsNaN(v[k])) values[k].Add(v[k]);
         }
-        var sorted = values.ToArray();
-        Array.Sort(sorted);
-        return sorted;
+        return values.Select(l =>
+        {
+            var sorted = l.ToArray();
+            Array.Sort(sorted);
+            return sorted;
+        }).ToArray();
     }
 
     /// <summary>The q-quantile of sorted values with linear interpolation between order statistics (numpy's "linear").</summary>

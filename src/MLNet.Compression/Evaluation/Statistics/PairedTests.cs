@@ -53,18 +53,25 @@ public static class PairedTests
     /// <param name="changed">items whose outcome differs, for the gained/lost counts: +1 gained, −1 lost, 0 same</param>
     public static PairedComparison PairedBootstrap(int n, Func<ReadOnlySpan<int>, double> baseline, Func<ReadOnlySpan<int>, double> candidate,
         Func<int, int>? changed = null, Bootstrap.Options? options = null)
+        => PairedBootstrapAll(n, 1, w => [baseline(w)], w => [candidate(w)], changed, options)[0];
+
+    /// <summary>
+    /// <see cref="PairedBootstrap"/> for <paramref name="count"/> statistics at once (SS, LMS and ICAT), on the same
+    /// resamples: each resample is drawn and both models scored once.
+    /// </summary>
+    public static PairedComparison[] PairedBootstrapAll(int n, int count, Func<ReadOnlySpan<int>, double[]> baseline, Func<ReadOnlySpan<int>, double[]> candidate,
+        Func<int, int>? changed = null, Bootstrap.Options? options = null)
     {
         options ??= Bootstrap.Options.Default;
         var ones = new int[n];
         Array.Fill(ones, 1);
-        double delta = candidate(ones) - baseline(ones);
-        var diffs = Bootstrap.Resample(n, options, w => candidate(w) - baseline(w));
-        double p = 1;
-        if (diffs.Length > 0)
+        double[] b0 = baseline(ones), c0 = candidate(ones);
+        var diffs = Bootstrap.Resample(n, count, options, w =>
         {
-            int le = diffs.Count(d => d <= 0), ge = diffs.Count(d => d >= 0);
-            p = Math.Min(1, 2.0 * Math.Min(le, ge) / diffs.Length);
-        }
+            double[] b = baseline(w), c = candidate(w);
+            for (int k = 0; k < count; k++) c[k] -= b[k];
+            return c;
+        });
         int gained = 0, lost = 0;
         if (changed is not null)
             for (int i = 0; i < n; i++)
@@ -73,6 +80,17 @@ public static class PairedTests
                 if (c > 0) gained++;
                 else if (c < 0) lost++;
             }
-        return new PairedComparison(n, gained, lost, delta, p, "paired bootstrap");
+        var result = new PairedComparison[count];
+        for (int k = 0; k < count; k++)
+        {
+            double p = 1;
+            if (diffs[k].Length > 0)
+            {
+                int le = diffs[k].Count(d => d <= 0), ge = diffs[k].Count(d => d >= 0);
+                p = Math.Min(1, 2.0 * Math.Min(le, ge) / diffs[k].Length);
+            }
+            result[k] = new PairedComparison(n, gained, lost, c0[k] - b0[k], p, "paired bootstrap");
+        }
+        return result;
     }
 }
