@@ -61,15 +61,25 @@ public static class StudyCommand
         return cmd;
     }
 
-    /// <summary>The grid at every checkpoint, a progress bar per checkpoint, then the series' table.</summary>
+    /// <summary>The grid at every checkpoint (StudyRunner.RunCheckpoints), a progress bar per checkpoint, then the series' table.</summary>
     internal static IReadOnlyList<StudyResult> RunSeriesWithProgress(IReadOnlyList<Checkpoint> series, StudyGrid grid, StudyRunner.Options options, string label)
     {
-        var results = new List<StudyResult>();
-        foreach (var c in series)
+        IReadOnlyList<StudyResult> results = [];
+        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn()).Start(ctx =>
         {
-            var r = RunWithProgress(c.Folder, grid, options, $"{label} {c.Label}");
-            results.Add(r with { Checkpoint = c.Label, Step = c.Step, Progress = CheckpointSeries.Progress(c, series) });
-        }
+            ProgressTask? task = null;
+            string name = label;
+            var runner = new StudyRunner(options with
+            {
+                Log = line => { if (task is not null) task.Description = Markup.Escape($"{name}: {line}"); },
+                Progress = (done, _) => { if (task is not null) task.Value = done; },
+            });
+            results = runner.RunCheckpoints(series, grid, (c, _) =>
+            {
+                name = $"{label} {c.Label}";
+                task = ctx.AddTask(Markup.Escape(name), maxValue: grid.Points.Count);
+            });
+        });
         StudyTable.ShowSeries(results);
         return results;
     }
