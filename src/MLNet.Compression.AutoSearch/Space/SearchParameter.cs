@@ -24,19 +24,25 @@ public abstract record SearchParameter(string Name)
     public abstract string Describe();
 }
 
-/// <summary>A number between <see cref="Min"/> and <see cref="Max"/>, on a log scale when <see cref="Log"/>, like UniformSingleOption.</summary>
+/// <summary>
+/// A number between <see cref="Min"/> and <see cref="Max"/>, on a log scale when <see cref="Log"/>, like UniformSingleOption;
+/// with a <see cref="Step"/> the values are Min + k·Step (a sparsity searched in steps of 0.05, so two plans that differ
+/// by less than a step are one plan and are not run twice).
+/// </summary>
 public sealed record Range : SearchParameter
 {
     public double Min { get; }
     public double Max { get; }
     public bool Log { get; }
+    public double? Step { get; }
 
-    public Range(string name, double min, double max, bool log = false) : base(name)
+    public Range(string name, double min, double max, bool log = false, double? step = null) : base(name)
     {
         if (!(double.IsFinite(min) && double.IsFinite(max)) || min > max)
             throw new ArgumentException($"parameter '{name}': range [{min}, {max}] is empty (expected min ≤ max, both finite).");
         if (log && min <= 0) throw new ArgumentException($"parameter '{name}': a log range needs min > 0, found {min}.");
-        (Min, Max, Log) = (min, max, log);
+        if (step is double st && (!(st > 0) || log)) throw new ArgumentException($"parameter '{name}': a step must be positive and on a linear range, found {st}.");
+        (Min, Max, Log, Step) = (min, max, log, step);
     }
 
     public override bool IsFixed => Min == Max;
@@ -46,7 +52,9 @@ public sealed record Range : SearchParameter
         u = Math.Clamp(u, 0, 1);
         if (IsFixed) return Min;
         double v = Log ? Math.Exp(Math.Log(Min) + u * (Math.Log(Max) - Math.Log(Min))) : Min + u * (Max - Min);
-        return Math.Clamp(v, Min, Max);
+        if (Step is double st) v = Min + Math.Round((v - Min) / st) * st;
+        // Rounded to 12 significant digits so a stepped value has one text form (0.3, not 0.30000000000000004).
+        return Math.Clamp(Math.Round(v, 12), Min, Max);
     }
 
     public override double Encode(object value)
@@ -60,7 +68,7 @@ public sealed record Range : SearchParameter
     public override bool Contains(object value) => value is double d && d >= Min && d <= Max;
 
     public override string Describe() => IsFixed ? Min.ToString("G", CultureInfo.InvariantCulture)
-        : $"[{Min.ToString("G", CultureInfo.InvariantCulture)}, {Max.ToString("G", CultureInfo.InvariantCulture)}]{(Log ? " log" : "")}";
+        : $"[{Min.ToString("G", CultureInfo.InvariantCulture)}, {Max.ToString("G", CultureInfo.InvariantCulture)}]{(Log ? " log" : "")}{(Step is double st ? " step " + st.ToString("G", CultureInfo.InvariantCulture) : "")}";
 }
 
 /// <summary>One of a list of labels, like ChoiceOption; the unit interval is cut into equal cells, one per option.</summary>

@@ -73,7 +73,7 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
 
     /// <summary>
     /// JSON: <c>{"parameters": [{"name": "x", "range": [0, 0.95]}, {"name": "y", "range": [1e-3, 1], "log": true},
-    /// {"name": "m", "choice": ["a", "b"]}]}</c>.
+    /// {"name": "s", "range": [0, 0.95], "step": 0.05}, {"name": "m", "choice": ["a", "b"]}]}</c>.
     /// </summary>
     public string ToJson()
     {
@@ -91,6 +91,7 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
                     case Range r:
                         w.WriteStartArray("range"); w.WriteNumberValue(r.Min); w.WriteNumberValue(r.Max); w.WriteEndArray();
                         if (r.Log) w.WriteBoolean("log", true);
+                        if (r.Step is double st) w.WriteNumber("step", st);
                         break;
                     case Choice c:
                         w.WriteStartArray("choice"); foreach (var o in c.Options) w.WriteStringValue(o); w.WriteEndArray();
@@ -123,8 +124,8 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
                     throw new InvalidDataException($"{at}: expected an object with a \"name\".");
                 string name = n.GetString()!;
                 foreach (var f in p.EnumerateObject())
-                    if (f.Name is not ("name" or "range" or "choice" or "log"))
-                        throw new InvalidDataException($"{at}.{f.Name}: unknown field (expected name, range, log or choice).");
+                    if (f.Name is not ("name" or "range" or "choice" or "log" or "step"))
+                        throw new InvalidDataException($"{at}.{f.Name}: unknown field (expected name, range, log, step or choice).");
                 try
                 {
                     if (p.TryGetProperty("range", out var r))
@@ -132,7 +133,8 @@ public sealed class SearchSpace : IEnumerable<SearchParameter>
                         if (r.ValueKind != JsonValueKind.Array || r.GetArrayLength() != 2 || r.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number))
                             throw new InvalidDataException($"{at}.range: expected [min, max].");
                         bool log = p.TryGetProperty("log", out var l) && l.ValueKind == JsonValueKind.True;
-                        space.Add(new Range(name, r[0].GetDouble(), r[1].GetDouble(), log));
+                        double? step = p.TryGetProperty("step", out var st) && st.ValueKind == JsonValueKind.Number ? st.GetDouble() : null;
+                        space.Add(new Range(name, r[0].GetDouble(), r[1].GetDouble(), log, step));
                     }
                     else if (p.TryGetProperty("choice", out var c))
                     {

@@ -70,7 +70,10 @@ public sealed class CsrWeight : IPersistentWeight
     /// <summary>Fraction of zero weights.</summary>
     public double Sparsity => 1.0 - (double)NonZeros / ((long)OutFeatures * InFeatures);
 
-    public long StorageBytes => (long)_values.Length * (sizeof(float) + sizeof(ushort)) + (long)_rowStart.Length * sizeof(int);
+    public long StorageBytes => StorageBytesOf(_rowStart.Length - 1, _values.Length);
+
+    /// <summary>Bytes a weight of <paramref name="outFeatures"/> rows and <paramref name="nonZeros"/> kept values takes in this form: value and 16-bit column per non-zero, and the row starts.</summary>
+    public static long StorageBytesOf(int outFeatures, long nonZeros) => nonZeros * (sizeof(float) + sizeof(ushort)) + (long)(outFeatures + 1) * sizeof(int);
 
     public void MultiplyTransposed(ReadOnlySpan<float> x, int rows, Span<float> y)
         => SparseGemm.CsrMultiplyTransposed(x, rows, InFeatures, OutFeatures, _rowStart, _columns, _values, y);

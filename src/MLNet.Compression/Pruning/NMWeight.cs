@@ -77,6 +77,9 @@ public sealed class NMWeight : IPersistentWeight
 
     public long StorageBytes => (long)_values.Length * (sizeof(float) + sizeof(byte));
 
+    /// <summary>Bytes an [out, in] weight takes in this form with pattern N:M: each kept value and its one-byte position.</summary>
+    public static long StorageBytesOf(int outFeatures, int inFeatures, int n, int m) => (long)outFeatures * (inFeatures / m * n) * (sizeof(float) + sizeof(byte));
+
     public void MultiplyTransposed(ReadOnlySpan<float> x, int rows, Span<float> y)
         => SparseGemm.NMMultiplyTransposed(x, rows, InFeatures, OutFeatures, N, M, _positions, _values, y);
 

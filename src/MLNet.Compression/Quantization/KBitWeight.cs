@@ -62,7 +62,17 @@ public sealed class KBitWeight : IPersistentWeight
     public string Format => FormatName;
 
     /// <summary>Packed codes, float32 scales, and one byte per zero point when the grid is asymmetric.</summary>
-    public long StorageBytes => (long)OutFeatures * KBitGemm.RowBytes(InFeatures, Bits) + _scales.Length * sizeof(float) + (Symmetric ? 0 : _zeros.Length);
+    public long StorageBytes => StorageBytesOf(OutFeatures, InFeatures, Bits, GroupSize, Symmetric);
+
+    /// <summary>
+    /// Bytes an [out, in] weight takes in this form: the packed codes, a float scale per (row, group) and, for asymmetric
+    /// grids, a one-byte zero point per (row, group). <paramref name="groupSize"/> -1 is one group per row.
+    /// </summary>
+    public static long StorageBytesOf(int outFeatures, int inFeatures, int bits, int groupSize, bool symmetric)
+    {
+        long groups = (long)outFeatures * (groupSize <= 0 ? 1 : (inFeatures + groupSize - 1) / groupSize);
+        return (long)outFeatures * KBitGemm.RowBytes(inFeatures, bits) + groups * sizeof(float) + (symmetric ? 0 : groups);
+    }
 
     public int Code(int row, int col) => KBitGemm.Code(_packed, KBitGemm.RowBytes(InFeatures, Bits), Bits, row, col);
 

@@ -52,9 +52,7 @@ public static class RecipeRunner
 
         // Build the chain and preview it on the model before any calibration or compression work, so a plan or option
         // that does not fit this model fails in a second rather than after minutes of calibration.
-        var ctx = new CompressionContext(recipe.Seed);
-        IModelEstimator<ModelTransformer> chain = factories[0](ctx, recipe.Stages[0], groups[0]);
-        for (int i = 1; i < factories.Count; i++) chain = chain.Append(factories[i](ctx, recipe.Stages[i], groups[i]));
+        var chain = Chain(recipe, factories, groups);
         chain.Preview(model);
 
         CalibrationData? calibration = null;
@@ -65,6 +63,25 @@ public static class RecipeRunner
             calibration = CalibrationText.Load(c, AutoTokenizer.FromFolder(tokenizerFolder), model);
         }
         return new PreparedRecipe(recipe, modelPath, output, model, chain, calibration);
+    }
+
+    /// <summary>
+    /// The recipe's stages as one estimator chain, each built by its method's factory from its stage and module group.
+    /// The stages are validated; groups are parsed but not checked against a model (Preview does that).
+    /// </summary>
+    public static IModelEstimator<ModelTransformer> Chain(Recipe recipe, string where)
+    {
+        var methods = recipe.Validate(where);
+        var factories = methods.Select((m, i) => RecipeMethods.FactoryOf(m, $"{recipe.StageLabel(where, i)}.method")).ToList();
+        return Chain(recipe, factories, recipe.Stages.Select(s => ModuleGroup.Parse(s.Groups)).ToList());
+    }
+
+    private static IModelEstimator<ModelTransformer> Chain(Recipe recipe, IReadOnlyList<RecipeFactory> factories, IReadOnlyList<ModuleGroup> groups)
+    {
+        var ctx = new CompressionContext(recipe.Seed);
+        IModelEstimator<ModelTransformer> chain = factories[0](ctx, recipe.Stages[0], groups[0]);
+        for (int i = 1; i < factories.Count; i++) chain = chain.Append(factories[i](ctx, recipe.Stages[i], groups[i]));
+        return chain;
     }
 
     /// <summary>Fits the prepared chain: the compression work itself (an exception here is not the user's input).</summary>

@@ -114,15 +114,8 @@ public sealed class StudyRunner
     private LanguageModel Compress(LanguageModel dense, StudyGridPoint spec)
     {
         if (spec.Stages.Count == 0) return dense;
-        var ctx = new CompressionContext(_options.Seed);
-        IModelEstimator<ModelTransformer>? chain = null;
-        foreach (var stage in spec.Stages)
-        {
-            var method = RecipeMethods.Find(stage.Stage, stage.Method);
-            var estimator = RecipeMethods.FactoryOf(method)(ctx, stage, ModuleGroup.Parse(stage.Groups));
-            chain = chain is null ? estimator : chain.Append(estimator);
-        }
-        return chain!.Fit(dense).Model;
+        var recipe = new Recipe { Seed = _options.Seed, Stages = spec.Stages };
+        return RecipeRunner.Chain(recipe, $"grid point {spec.Name}").Fit(dense).Model;
     }
 
     private (StudyPoint Point, ItemScores Items) Evaluate(LanguageModel model, LanguageModel dense, Tokenizer tokenizer, StudyGridPoint spec,

@@ -61,6 +61,12 @@ public sealed class LamaProbe
 
         /// <summary>Lines that are not valid JSON or lack obj_label are skipped and counted instead of stopping the run. Default false.</summary>
         public bool SkipBadLines { get; init; }
+
+        /// <summary>
+        /// Which facts to probe: (relation, fact) → true to keep. Default all. A search probes a deterministic part of the
+        /// facts (its search split, or a smaller share of it at low fidelity) without rewriting the files.
+        /// </summary>
+        public Func<string, LamaFact, bool>? Include { get; init; }
     }
 
     private readonly LanguageModel _model;
@@ -95,6 +101,7 @@ public sealed class LamaProbe
     public LamaRelationResult Run(LamaRelationSource source, Action<string, int, int>? progress = null)
     {
         var file = LamaReader.ReadFacts(source.Path, _options.SkipBadLines);
+        if (_options.Include is { } include) file = file with { Facts = file.Facts.Where(f => include(source.Relation, f)).ToList() };
         var prepared = _options.Protocol == LamaProtocol.Namburi2023 ? PrepareNamburi(file, source.Template) : PrepareLama(file, source.Template);
         var items = prepared.Items;
         var results = new LamaFactResult[items.Count];

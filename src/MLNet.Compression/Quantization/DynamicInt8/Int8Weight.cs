@@ -85,6 +85,16 @@ public sealed class Int8Weight : IPersistentWeight
     /// <summary>Packed int8 values, the float scales and the per-row sums the zero-point correction needs.</summary>
     public long StorageBytes => _packed.Length + (long)_scales.Length * sizeof(float) + (long)_columnSums.Length * sizeof(int);
 
+    /// <summary>
+    /// Bytes an [out, in] weight takes in this form before it is made: the panel-packed int8 codes (padded to whole
+    /// 16-row panels and to a multiple of 4 inputs), the scales (one, or one per row), and the per-row code sums.
+    /// </summary>
+    public static long StorageBytesOf(int outFeatures, int inFeatures, bool perChannel)
+    {
+        long panelRows = (long)Int8Gemm.Panels(outFeatures) * Int8Gemm.PanelWidth;
+        return panelRows * Int8Gemm.PaddedK(inFeatures) + (perChannel ? outFeatures : 1) * sizeof(float) + panelRows * sizeof(int);
+    }
+
     /// <summary>The int8 values [out, in] in row-major order (unpacked).</summary>
     public sbyte[] Values()
     {

@@ -37,6 +37,9 @@ public sealed unsafe class HalfWeight : IPersistentWeight
 
     public long StorageBytes => (long)_bits.Length * sizeof(ushort);
 
+    /// <summary>Bytes an [out, in] weight takes in this form: two per value.</summary>
+    public static long StorageBytesOf(int outFeatures, int inFeatures) => (long)outFeatures * inFeatures * sizeof(ushort);
+
     /// <summary>float32 → bfloat16, round to nearest even; NaN stays a quiet NaN (c10/util/BFloat16.h round_to_nearest_even).</summary>
     public static ushort ToBFloat16(float f)
     {

@@ -1,0 +1,65 @@
+using MLNet.Compression.AutoSearch.Evaluation;
+using MLNet.Compression.AutoSearch.Trials;
+
+namespace MLNet.Compression.AutoSearch.Objectives;
+
+/// <summary>
+/// Turns measurements into what the tuners see (docs/AUTOSEARCH.md, "Objective"): the knowledge drop and bias shift from
+/// the dense model on the same items, the three objectives, the violation of the hard bounds (the sum of each bound's
+/// relative excess) and the scalar loss. A feasible plan's loss is its knowledge drop (with a size budget) or its size
+/// fraction (without), plus a thousandth of the other as a tie-break; an infeasible plan's is 10 + its violation, above
+/// every feasible loss, so scalar tuners still see which infeasible plan is nearer the bounds.
+/// </summary>
+public sealed class PlanJudge(SearchObjective objective, long denseSearchedBytes, long searchedLimit)
+{
+    /// <summary>The objective judged against.</summary>
+    public SearchObjective Objective => objective;
+
+    /// <summary>The bound on the searched layers' bytes (long.MaxValue without a size budget).</summary>
+    public long SearchedLimit => searchedLimit;
+
+    public long DenseSearchedBytes => denseSearchedBytes;
+
+    /// <summary>The knowledge value of <paramref name="s"/> (higher is better).</summary>
+    public double KnowledgeOf(ModelScores s) => objective.Knowledge switch
+    {
+        KnowledgeMetric.PAt1 => s.PAt1,
+        KnowledgeMetric.Mrr => s.Mrr,
+        _ => -(s.Kl ?? double.NaN),
+    };
+
+    /// <summary>The shift of one bias score from the reference (points, 0–100 scale).</summary>
+    public double Shift(double score, double baseScore)
+        => objective.BiasReference == BiasReference.Base ? Math.Abs(score - baseScore) : Math.Abs(score - 50) - Math.Abs(baseScore - 50);
+
+    /// <summary>The larger shift of CrowS-Pairs and StereoSet SS, or null when neither was measured.</summary>
+    public double? BiasShift(ModelScores s, ModelScores baseline)
+    {
+        double? crows = s.Crows is double c && baseline.Crows is double bc ? Shift(c, bc) : null;
+        double? ss = s.Ss is double x && baseline.Ss is double bx ? Shift(x, bx) : null;
+        return crows is null && ss is null ? null : Math.Max(crows ?? double.NegativeInfinity, ss ?? double.NegativeInfinity);
+    }
+
+    /// <summary>Fills in the objectives, violation and loss of measured (or size-rejected) metrics.</summary>
+    public TrialMetrics Judge(TrialMetrics m)
+    {
+        double size = (double)m.SearchedBytes / denseSearchedBytes;
+        double drop = m.KnowledgeDrop is double d && double.IsFinite(d) ? d : 0;
+        double shift = Math.Max(0, m.BiasShift ?? 0);
+        double violation = 0;
+        if (m.SearchedBytes > searchedLimit) violation += (double)(m.SearchedBytes - searchedLimit) / Math.Max(1, searchedLimit);
+        if (m.Evaluated)
+        {
+            if (objective.MaxKnowledgeDrop is double kd && drop > kd) violation += (drop - kd) / Math.Max(kd, 0.01);
+            if (objective.MaxBiasShift is double bs && shift > bs) violation += (shift - bs) / Math.Max(bs, 1);
+        }
+        double primary = objective.SizeBudget is not null ? drop + 1e-3 * size : size + 1e-3 * Math.Max(drop, 0);
+        return m with
+        {
+            SizeFraction = size,
+            Objectives = [size, m.Evaluated ? drop : 1, m.Evaluated ? shift : 100],
+            Violation = violation,
+            Loss = violation > 0 ? 10 + violation : primary,
+        };
+    }
+}

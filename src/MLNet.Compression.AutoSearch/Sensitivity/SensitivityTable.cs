@@ -1,0 +1,29 @@
+using System.Text.Json;
+
+namespace MLNet.Compression.AutoSearch.Sensitivity;
+
+/// <summary>
+/// Each unit's sensitivity (docs/AUTOSEARCH.md, "Sensitivity"): for every probe setting, the increase of the proxy loss
+/// when only that unit is compressed so (the other units dense), and the unit's bytes under it. Stored with the study so a
+/// resumed search and every worker use the same table.
+/// </summary>
+public sealed record SensitivityTable
+{
+    /// <summary>What was measured: "fact_nll" (mean −log p of the gold object on the search split) or "kl".</summary>
+    public required string Proxy { get; init; }
+    /// <summary>The dense model's proxy value.</summary>
+    public required double Base { get; init; }
+    /// <summary>Share of the search split measured.</summary>
+    public required double Fraction { get; init; }
+    public required IReadOnlyList<UnitSensitivity> Units { get; init; }
+    public double Seconds { get; init; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Trials.TrialMetrics.Json);
+    public static SensitivityTable FromJson(string json) => JsonSerializer.Deserialize<SensitivityTable>(json, Trials.TrialMetrics.Json)!;
+}
+
+/// <summary>One unit's probes.</summary>
+public sealed record UnitSensitivity(string Unit, IReadOnlyList<ProbeResult> Probes);
+
+/// <summary>One probe: the setting (sparsity, bits; null bits = float32), its bytes, and the proxy's increase over dense.</summary>
+public sealed record ProbeResult(string Label, double Sparsity, int? Bits, long Bytes, double Delta);
