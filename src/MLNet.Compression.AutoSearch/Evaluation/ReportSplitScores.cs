@@ -1,0 +1,46 @@
+using MLNet.Compression.Evaluation.Bias;
+using MLNet.Compression.Evaluation.Knowledge;
+using MLNet.Compression.Evaluation.Statistics;
+using MLNet.Compression.Study;
+
+namespace MLNet.Compression.AutoSearch.Evaluation;
+
+/// <summary>
+/// A plan's numbers on the report split — items the search never measured — each with its 95% bootstrap interval and,
+/// against the dense model on the same items, the paired test the study uses (exact sign test on facts and CrowS-Pairs
+/// pairs, paired bootstrap on StereoSet SS).
+/// </summary>
+public sealed record ReportSplitScores
+{
+    public required string Name { get; init; }
+    public required StudyEstimate PAt1 { get; init; }
+    public required double Mrr { get; init; }
+    public StudyEstimate? Crows { get; init; }
+    public StudyEstimate? Ss { get; init; }
+    public long SearchedBytes { get; init; }
+    public long ModelBytes { get; init; }
+    public double BitsPerWeight { get; init; }
+    public int NFacts { get; init; }
+
+    /// <summary>The report-split numbers of <paramref name="scores"/>, compared with <paramref name="dense"/> (null for the dense model itself).</summary>
+    public static ReportSplitScores Of(string name, ModelScores scores, ModelScores? dense, long searchedBytes, long modelBytes, double bitsPerWeight, Bootstrap.Options? boot = null)
+    {
+        boot ??= Bootstrap.Options.Default;
+        var facts = scores.Relations.SelectMany(r => r.Facts).ToList();
+        StudyEstimate? crows = null, ss = null;
+        if (scores.CrowsPairs is { Count: > 0 } pairs)
+            crows = StudyEstimate.From(CrowsIntervals.Metric(pairs, boot), dense?.CrowsPairs is { } bp ? CrowsIntervals.Compare(bp, pairs) : null);
+        if (scores.StereoSetExamples is { Count: > 0 } ex)
+        {
+            var ci = StereoSetIntervals.Of(ex, boot);
+            ss = StudyEstimate.From(ci.Ss, dense?.StereoSetExamples is { } be ? StereoSetIntervals.Compare(be, ex, boot).Ss : null);
+        }
+        return new ReportSplitScores
+        {
+            Name = name, NFacts = facts.Count,
+            PAt1 = StudyEstimate.From(LamaIntervals.PAt1(facts, boot), dense is null ? null : LamaIntervals.Compare(dense.Relations, scores.Relations)),
+            Mrr = scores.Mrr, Crows = crows, Ss = ss,
+            SearchedBytes = searchedBytes, ModelBytes = modelBytes, BitsPerWeight = bitsPerWeight,
+        };
+    }
+}

@@ -1,0 +1,342 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using MLNet.Compression.AutoSearch.Evaluation;
+using MLNet.Compression.AutoSearch.Objectives;
+using MLNet.Compression.AutoSearch.Plans;
+using MLNet.Compression.AutoSearch.Sensitivity;
+using MLNet.Compression.AutoSearch.Space;
+using MLNet.Compression.AutoSearch.Storage;
+using MLNet.Compression.AutoSearch.Trials;
+using MLNet.Compression.AutoSearch.Tuners;
+
+namespace MLNet.Compression.AutoSearch.Experiment;
+
+/// <summary>
+/// A compression search, shaped like Microsoft.ML.AutoML's AutoMLExperiment:
+/// <c>ctx.Auto().CreateExperiment().SetModel(dir).SetData(…).SetSearchSpace(…).SetObjective(…).SetTuner("cfo")
+/// .SetStorage("sqlite:study.db").SetMaxTrials(40).SetTimeBudget(…).SetMonitor(…)</c>, then <c>await RunAsync(ct)</c>.
+/// One call is one worker: several processes (or machines, with PostgreSQL) running the same experiment share the study,
+/// each claiming trials from the store, and a run of the same experiment after a crash resumes it (docs/AUTOSEARCH.md).
+/// </summary>
+public sealed class CompressionExperiment
+{
+    private string? _model;
+    private SearchDataOptions? _data;
+    private CompressionSpaceOptions _spaceOptions = new();
+    private Action<SearchSpace>? _customizeSpace;
+    private SearchObjective? _objective;
+    private string _tuner = "cfo";
+    private string _storage = "sqlite:autosearch.db";
+    private IStudyStore? _store;
+    private string _study = "default";
+    private int _maxTrials = 20;
+    private TimeSpan? _timeBudget;
+    private ISearchMonitor _monitor = new SilentMonitor();
+    private FidelitySchedule _fidelity = FidelitySchedule.Default;
+    private int _seed = 1;
+    private bool _sensitivity = true;
+    private bool _compareUniform;
+    private TimeSpan _heartbeatTimeout = TimeSpan.FromSeconds(60);
+    private readonly int? _contextSeed;
+
+    internal CompressionExperiment(int? seed) => _contextSeed = seed;
+
+    public CompressionExperiment SetModel(string modelPath) { _model = modelPath; return this; }
+    public CompressionExperiment SetData(SearchDataOptions data) { _data = data; return this; }
+    /// <summary>The space's options; <paramref name="customize"/> may then narrow ranges or fix choices by parameter name.</summary>
+    public CompressionExperiment SetSearchSpace(CompressionSpaceOptions options, Action<SearchSpace>? customize = null) { _spaceOptions = options; _customizeSpace = customize; return this; }
+    public CompressionExperiment SetObjective(SearchObjective objective) { _objective = objective; return this; }
+    /// <summary>random, cfo (default), tpe or nsga2.</summary>
+    public CompressionExperiment SetTuner(string name) { _tuner = name; return this; }
+    /// <summary>"sqlite:PATH" (default sqlite:autosearch.db) or "postgres://user:pass@host:port/db".</summary>
+    public CompressionExperiment SetStorage(string url) { _storage = url; _store = null; return this; }
+    /// <summary>A store the caller opened (and disposes).</summary>
+    public CompressionExperiment SetStorage(IStudyStore store) { _store = store; _storage = store.Describe; return this; }
+    public CompressionExperiment SetStudy(string name) { _study = name; return this; }
+    public CompressionExperiment SetMaxTrials(int trials) { _maxTrials = trials; return this; }
+    public CompressionExperiment SetTimeBudget(TimeSpan budget) { _timeBudget = budget; return this; }
+    public CompressionExperiment SetMonitor(ISearchMonitor monitor) { _monitor = monitor; return this; }
+    public CompressionExperiment SetFidelity(FidelitySchedule fidelity) { _fidelity = fidelity; return this; }
+    public CompressionExperiment SetSeed(int seed) { _seed = seed; return this; }
+    /// <summary>Measure layer sensitivities and start every tuner from the knapsack allocation (default on).</summary>
+    public CompressionExperiment SetSensitivityStart(bool on) { _sensitivity = on; return this; }
+    /// <summary>Also measure the uniform plans that fit the budget on the report split.</summary>
+    public CompressionExperiment SetCompareUniform(bool on) { _compareUniform = on; return this; }
+    /// <summary>How long a worker may stay silent before its running trial goes to another worker. Default 60 s.</summary>
+    public CompressionExperiment SetHeartbeatTimeout(TimeSpan timeout) { _heartbeatTimeout = timeout; return this; }
+
+    /// <summary>Runs this worker until the study has its trials, the time budget ends or <paramref name="cancellation"/> fires.</summary>
+    public Task<ExperimentResult> RunAsync(CancellationToken cancellation = default) => Task.Run(() => Run(cancellation), CancellationToken.None);
+
+    /// <summary>Checks what can be checked before anything is loaded.</summary>
+    private void Validate()
+    {
+        if (_model is null) throw new ArgumentException("experiment: no model (SetModel, --model).");
+        if (_data is null) throw new ArgumentException("experiment: no data (SetData, --lama).");
+        if (_objective is null) throw new ArgumentException("experiment: no objective (SetObjective).");
+        _objective.Validate();
+        if (_maxTrials < 1) throw new ArgumentException($"--trials: {_maxTrials} (expected at least 1).");
+        if (_timeBudget is { } t && t <= TimeSpan.Zero) throw new ArgumentException($"--time: {t.TotalSeconds} s (expected a positive number of seconds).");
+        _fidelity.Validate("--fidelities");
+        _ = TunerCatalog.Create(_tuner, new SearchSpace(), new TunerOptions(), "--tuner");
+        if (string.IsNullOrWhiteSpace(_study)) throw new ArgumentException("--study: the study name is empty.");
+    }
+
+    private ExperimentResult Run(CancellationToken cancellation)
+    {
+        Validate();
+        var clock = Stopwatch.StartNew();
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        if (_timeBudget is { } tb) budget.CancelAfter(tb);
+
+        _monitor.ReportProgress("loading", 0, 1);
+        var data = SearchDataset.Load(_model!, _data!);
+        var spaceOptions = data.Calibration is null ? _spaceOptions.WithoutCalibrationMethods() : _spaceOptions;
+        var space = CompressionSpace.Build(data.Dense, spaceOptions);
+        _customizeSpace?.Invoke(space.Space);
+        var objective = _objective!;
+        if (objective.Knowledge == KnowledgeMetric.Kl && data.CalibrationIds is null)
+            throw new ArgumentException("--knowledge kl: the KL proxy needs a causal LM and calibration text (--calibration).");
+        long denseSearched = CompressionTrialRunner.DenseSearchedBytes(space);
+        long fixedBytes = data.Dense.StorageBytes() - denseSearched;
+        long limit = objective.SizeBudget?.SearchedLimit(denseSearched, space.SearchedParameters, fixedBytes) ?? long.MaxValue;
+        CheckBudget(space, objective, limit, fixedBytes);
+        var judge = new PlanJudge(objective, denseSearched, limit);
+
+        using var ownedStore = _store is null ? StudyStores.Open(_storage, "--storage") : null;
+        var store = _store ?? ownedStore!;
+        var definition = Definition(data, space, objective);
+        var existing = store.FindStudy(_study);
+        store.OpenStudy(definition);
+        if (existing is not null) _monitor.ReportMessage($"resuming study \"{_study}\" in {store.Describe}: {store.Trials(_study).Count(t => t.IsComplete)} of {_maxTrials} trials complete");
+
+        _monitor.ReportProgress("dense model on the search split", 0, 1);
+        var baseline = CompressionTrialRunner.Baseline(data, _fidelity, objective);
+        var runner = new CompressionTrialRunner(data, space, judge, _fidelity, baseline, _seed);
+
+        SensitivityTable? table = null;
+        var starts = new List<Parameters>();
+        if (_sensitivity)
+        {
+            var analysis = new SensitivityAnalysis(data, space, runner);
+            table = store.GetBlob(_study, "sensitivity") is { } json ? SensitivityTable.FromJson(json) : null;
+            if (table is null)
+            {
+                var measured = analysis.Measure(_fidelity.Fractions[0] < 1 ? Math.Max(_fidelity.Fractions[0], 1.0 / 3) : 1, objective.Knowledge,
+                    (d, n) => _monitor.ReportProgress("layer sensitivity", d, n), budget.Token);
+                table = SensitivityTable.FromJson(store.PutBlobIfAbsent(_study, "sensitivity", measured.ToJson()));
+            }
+            starts.AddRange(Starts(analysis, table, space, limit, denseSearched));
+        }
+        var tunerOptions = new TunerOptions { Seed = _seed, Starts = starts };
+
+        string worker = WorkerId.New();
+        int runHere = 0;
+        string stoppedBy = "trials";
+        TrialRecord? best = null;
+        while (true)
+        {
+            if (budget.IsCancellationRequested) { stoppedBy = cancellation.IsCancellationRequested ? "cancelled" : "time"; break; }
+            TrialRecord? trial;
+            try { trial = store.Claim(_study, worker, _maxTrials, _heartbeatTimeout, (id, trials) => Propose(space.Space, tunerOptions, id, trials)); }
+            catch (SearchSpaceExhaustedException e) { _monitor.ReportMessage(e.Message); stoppedBy = "exhausted"; break; }
+            if (trial is null)
+            {
+                var all = store.Trials(_study);
+                if (all.All(t => t.IsComplete)) break;
+                // Other workers still run the last trials; one of them may die, and its trial then comes back to us.
+                _monitor.ReportMessage($"waiting for {all.Count(t => !t.IsComplete)} trial(s) of other workers");
+                if (budget.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(Math.Clamp(_heartbeatTimeout.TotalSeconds / 4, 0.2, 5)))) continue;
+                continue;
+            }
+            _monitor.ReportRunningTrial(trial);
+            RunTrial(store, runner, trial, worker, budget.Token);
+            if (budget.IsCancellationRequested) { stoppedBy = cancellation.IsCancellationRequested ? "cancelled" : "time"; break; }
+            runHere++;
+            var done = store.Trials(_study).First(t => t.Id == trial.Id);
+            if (done.Status == TrialStatus.Failed) _monitor.ReportFailedTrial(done, done.Error ?? "failed");
+            else _monitor.ReportCompletedTrial(done);
+            var nowBest = Best(store.Trials(_study));
+            if (nowBest is not null && nowBest.Id != best?.Id) { best = nowBest; _monitor.ReportBestTrial(nowBest); }
+        }
+
+        var final = store.Trials(_study);
+        var bestTrial = Best(final);
+        var front = Front(final);
+        CompressionPlan? bestPlan = bestTrial is null ? null : space.Plan(bestTrial.Parameters);
+        var report = new List<ReportSplitScores>();
+        if (!cancellation.IsCancellationRequested)
+        {
+            _monitor.ReportProgress("report split", 0, 1);
+            report.AddRange(ReportSplit(data, space, runner, bestPlan, limit));
+        }
+        return new ExperimentResult
+        {
+            Study = _study, Storage = store.Describe, Tuner = _tuner, Trials = final, Best = bestTrial, ParetoFront = front,
+            BestPlan = bestPlan, Space = space, Sensitivity = table, Report = report, SearchedLimit = limit, DenseSearchedBytes = denseSearched,
+            WallSeconds = clock.Elapsed.TotalSeconds, TrialsRunHere = runHere, StoppedBy = stoppedBy,
+        };
+    }
+
+    /// <summary>Runs one claimed trial with a heartbeat, and stores how it ended (a failure is stored with its error; the search goes on).</summary>
+    private void RunTrial(IStudyStore store, ITrialRunner runner, TrialRecord trial, string worker, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        using var beat = new Timer(_ => { try { store.Heartbeat(_study, trial.Id, worker); } catch (Exception) { /* the next beat retries; expiry is the safety net */ } },
+            null, TimeSpan.FromSeconds(_heartbeatTimeout.TotalSeconds / 4), TimeSpan.FromSeconds(_heartbeatTimeout.TotalSeconds / 4));
+        var rungs = new List<TrialMetrics>();
+        bool ReportRung(TrialMetrics m)
+        {
+            rungs.Add(m);
+            if (!store.ReportRungs(_study, trial.Id, worker, TrialMetrics.ListToJson(rungs))) return false;
+            if (m.Rung == _fidelity.Count - 1) return true;
+            var others = store.Trials(_study).Where(t => t.Id != trial.Id)
+                .SelectMany(t => TrialMetrics.ListFromJson(t.Rungs)).Where(r => r.Rung == m.Rung).Select(r => r.Loss).ToList();
+            return _fidelity.Promote(m.Loss, others);
+        }
+        TrialOutcome outcome;
+        try
+        {
+            outcome = runner.Run(new TrialContext { TrialId = trial.Id, Parameters = trial.Parameters, ReportRung = ReportRung }, cancellation);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // Stopped by the time budget or the caller: the trial stays with this worker and is rerun by the next run.
+            return;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            outcome = new TrialOutcome(TrialStatus.Failed, null, $"{e.GetType().Name}: {e.Message}");
+        }
+        store.Complete(_study, trial.Id, worker, outcome.Status, outcome.Metrics?.ToJson(), outcome.Error, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The tuner's proposal for trial <paramref name="id"/>: a fresh tuner replays every complete trial in id order (so
+    /// every worker and every resumed run agree), then proposes until the point is not one the study already has.
+    /// </summary>
+    private Parameters Propose(SearchSpace space, TunerOptions options, int id, IReadOnlyList<TrialRecord> trials)
+    {
+        var tuner = TunerCatalog.Create(_tuner, space, options, "--tuner");
+        foreach (var t in trials.Where(t => t.IsComplete).OrderBy(t => t.Id)) tuner.Update(ToResult(t));
+        var seen = trials.Select(t => t.Parameters.Hash()).ToHashSet(StringComparer.Ordinal);
+        for (int attempt = 0; attempt < 64; attempt++)
+        {
+            var p = tuner.Propose(new TrialSettings(id, attempt));
+            if (!seen.Contains(p.Hash())) return p;
+        }
+        // The tuner keeps returning known points (a small or converged space): fall back to deterministic random points.
+        var rng = new Random(unchecked(_seed * 7919 + id * 104729));
+        for (int attempt = 0; attempt < 1000; attempt++)
+        {
+            var p = space.Sample(rng);
+            if (!seen.Contains(p.Hash())) return p;
+        }
+        throw new SearchSpaceExhaustedException($"the search space has no untried plan left after {trials.Count} trials; the study stops here.");
+    }
+
+    /// <summary>A stored trial as tuners see it; a failed trial has a loss above every infeasible one.</summary>
+    public static TrialResult ToResult(TrialRecord t)
+    {
+        var m = t.Metrics is { } json ? TrialMetrics.FromJson(json) : null;
+        return new TrialResult
+        {
+            TrialId = t.Id, Parameters = t.Parameters, Loss = m?.Loss ?? 1e3, Objectives = m?.Objectives ?? [1, 1, 100],
+            ConstraintViolation = m?.Violation ?? 1e3, CostSeconds = t.DurationSeconds ?? 0, Succeeded = t.Status != TrialStatus.Failed && m is not null,
+        };
+    }
+
+    /// <summary>The feasible trial measured on the whole search split with the least loss (ties: the earlier trial).</summary>
+    private TrialRecord? Best(IReadOnlyList<TrialRecord> trials)
+        => FullyMeasured(trials).Where(x => x.M.Feasible).OrderBy(x => x.M.Loss).ThenBy(x => x.T.Id).Select(x => x.T).FirstOrDefault();
+
+    private IReadOnlyList<TrialRecord> Front(IReadOnlyList<TrialRecord> trials)
+    {
+        var full = FullyMeasured(trials).ToList();
+        var idx = Nsga2Tuner.ParetoFront(full.Select(x => x.M.Objectives).ToList(), full.Select(x => x.M.Violation).ToList());
+        return idx.Select(i => full[i].T).OrderBy(t => ExperimentResult.MetricsOf(t)!.SizeFraction).ToList();
+    }
+
+    private IEnumerable<(TrialRecord T, TrialMetrics M)> FullyMeasured(IReadOnlyList<TrialRecord> trials)
+        => trials.Where(t => t.Status == TrialStatus.Finished && t.Metrics is not null)
+            .Select(t => (T: t, M: TrialMetrics.FromJson(t.Metrics!)))
+            .Where(x => x.M.Evaluated && x.M.Rung == _fidelity.Count - 1);
+
+    /// <summary>Sensitivity-guided starts: the knapsack allocation for each quantizer of the space (with a budget), or for a ladder of budgets (without).</summary>
+    private static IEnumerable<Parameters> Starts(SensitivityAnalysis analysis, SensitivityTable table, CompressionSpace space, long limit, long denseSearched)
+    {
+        var o = space.Options;
+        var limits = limit != long.MaxValue ? [limit] : new[] { 0.5, 0.3, 0.2, 0.15, 0.1 }.Select(f => (long)(f * denseSearched)).ToArray();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var l in limits)
+            foreach (var q in o.Quantizers.Where(q => q != "dynamic-int8").DefaultIfEmpty(o.Quantizers[0]))
+            {
+                var global = new LayerSetting(0, o.Pruners.Contains("magnitude") ? "magnitude" : o.Pruners[0], null, q, o.GroupSizes[0]);
+                if (analysis.Allocate(table, l, global) is { } p && seen.Add(p.Hash())) yield return p;
+            }
+    }
+
+    /// <summary>The dense model, the best plan and (when asked) the uniform plans that fit, on the report split.</summary>
+    private IEnumerable<ReportSplitScores> ReportSplit(SearchDataset data, CompressionSpace space, CompressionTrialRunner runner, CompressionPlan? best, long limit)
+    {
+        var scorer = new ModelScorer(data);
+        var dense = scorer.Score(data.Dense, SplitPart.Report, 1);
+        long denseSearched = CompressionTrialRunner.DenseSearchedBytes(space);
+        yield return ReportSplitScores.Of("dense", dense, null, denseSearched, data.Dense.StorageBytes(), 32.0 * denseSearched / (4.0 * space.SearchedParameters));
+        var plans = new List<(string, CompressionPlan)>();
+        if (best is not null) plans.Add(("best plan", best));
+        if (_compareUniform) plans.AddRange(UniformPlans.Fitting(space, limit, data.Calibration is not null).Select(u => (u.Name, space.Plan(u.Point))));
+        foreach (var (name, plan) in plans)
+        {
+            var model = runner.Compress(plan);
+            long searched = space.Layers.Keys.Sum(n => model.Linears.First(l => l.Name == n) is var l ? l.Weight.StorageBytes + (l.Bias?.Length ?? 0) * 4L : 0);
+            yield return ReportSplitScores.Of(name, scorer.Score(model, SplitPart.Report, 1), dense, searched, model.StorageBytes(), 8.0 * searched / space.SearchedParameters);
+        }
+    }
+
+    /// <summary>An impossible budget is a one-line error naming the smallest plan the space allows.</summary>
+    private static void CheckBudget(CompressionSpace space, SearchObjective objective, long limit, long fixedBytes)
+    {
+        if (objective.SizeBudget is not { } b) return;
+        var o = space.Options;
+        var candidates = new List<LayerSetting>();
+        foreach (var bits in o.Bits)
+            foreach (var q in o.Quantizers)
+                foreach (var g in o.GroupSizes)
+                {
+                    int? k = bits == "none" ? null : int.Parse(bits, CultureInfo.InvariantCulture);
+                    string quant = q == "dynamic-int8" && k is < 8 ? "rtn" : q;
+                    candidates.Add(new LayerSetting(0, o.Pruners[0], k, quant, g));
+                    if (k is null) foreach (var p in o.Pruners) candidates.Add(new LayerSetting(p == "nm" ? 0.5 : o.MaxSparsity, p, null, quant, g));
+                }
+        long smallest = space.Layers.Values.Sum(l => candidates.Min(c => LayerBytes.Of(l, c)));
+        if (smallest > limit)
+            throw new ArgumentException($"--size-budget: {b} allows {Math.Max(0, limit)} bytes for the searched layers, below the smallest plan of this search space " +
+                $"({smallest} bytes, {8.0 * smallest / space.SearchedParameters:0.00} bits/weight; the whole model would be {smallest + fixedBytes} bytes).");
+    }
+
+    /// <summary>What a resumed study must match: the space, and the model with the objective, data and fidelities.</summary>
+    private StudyDefinition Definition(SearchDataset data, CompressionSpace space, SearchObjective objective)
+    {
+        var model = new StringBuilder();
+        string folder = File.Exists(data.ModelPath) ? Path.GetDirectoryName(Path.GetFullPath(data.ModelPath))! : data.ModelPath;
+        if (File.Exists(Path.Combine(folder, "config.json"))) model.Append(File.ReadAllText(Path.Combine(folder, "config.json")));
+        foreach (var f in Directory.GetFiles(folder, "*.safetensors").Concat(Directory.GetFiles(folder, "*.bin")).Order(StringComparer.Ordinal))
+            model.Append('|').Append(Path.GetFileName(f)).Append(':').Append(new FileInfo(f).Length);
+        if (File.Exists(data.ModelPath)) model.Append('|').Append(new FileInfo(data.ModelPath).Length);
+        model.Append("|dense_bytes=").Append(data.Dense.StorageBytes());
+        string settings = $"objective={objective.Knowledge},{objective.BiasReference},{objective.SizeBudget},{objective.MaxKnowledgeDrop},{objective.MaxBiasShift};" +
+            $"fidelity={string.Join(",", _fidelity.Fractions.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))}/{_fidelity.Eta};split={data.Options.Split.SearchFraction};" +
+            $"lama={Path.GetFullPath(data.Options.LamaDir)};crows={data.Options.CrowsFile};stereoset={string.Join(",", data.Options.StereoSetFiles)};seed={_seed}";
+        string modelHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(model + "#" + settings)))[..16].ToLowerInvariant();
+        string json = $"{{\"model\": {System.Text.Json.JsonSerializer.Serialize(Path.GetFullPath(data.ModelPath))}, \"settings\": {System.Text.Json.JsonSerializer.Serialize(settings)}, \"space\": {space.Space.ToJson()}}}";
+        return new StudyDefinition(_study, space.Space.Hash(), modelHash, json);
+    }
+
+    private sealed class SilentMonitor : ISearchMonitor;
+}
+
+/// <summary>The space has no untried point left.</summary>
+public sealed class SearchSpaceExhaustedException(string message) : Exception(message);
