@@ -28,8 +28,8 @@ public static class BiasSkewBench
             var settings = quick ? DemoSettings.Quick(skew, []) : DemoSettings.Full(skew, []);
             string dir = Path.Combine(root, $"skew-{skew.ToString("0.##", CultureInfo.InvariantCulture)}"), world = Path.Combine(dir, "world");
             WorldWriter.Write(KnowledgeWorld.Generate(settings.World), world);
-            string mlm = WorldModelTrainer.TrainMaskedLm(world, Path.Combine(dir, "masked-lm"), settings.MaskedLm);
-            string clm = WorldModelTrainer.TrainCausalLm(world, Path.Combine(dir, "causal-lm"), settings.CausalLm);
+            string mlm = WorldModelTrainer.Train(world, Path.Combine(dir, "masked-lm"), ModelArchitecture.Bert, settings.MaskedLm).Folder;
+            string clm = WorldModelTrainer.Train(world, Path.Combine(dir, "causal-lm"), ModelArchitecture.Gpt2, settings.CausalLm).Folder;
             var crows = CrowsPairsData.Load(Path.Combine(world, "crows_pairs.csv"));
             var intra = StereoSetData.Load(Path.Combine(world, "stereoset", "intrasentence.csv"));
             foreach (var (name, path) in new[] { ("masked LM", mlm), ("causal LM", clm) })

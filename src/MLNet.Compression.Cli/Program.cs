@@ -22,6 +22,8 @@ public static class Program
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(WorldCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(StudyCommand.Create());
         root.Subcommands.Add(ProbeCommand.Create());
         root.Subcommands.Add(PerplexityCommand.Create());

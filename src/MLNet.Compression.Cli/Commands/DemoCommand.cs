@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using MLNet.Compression.Cli.Output;
+using MLNet.Compression.Cli.Parsing;
 using MLNet.Compression.Study;
 using MLNet.Compression.Synthetic;
 using Spectre.Console;
@@ -20,7 +20,7 @@ public static class DemoCommand
         var output = new Option<string>("--output", "-o") { Description = "Folder for the world, the models and the report.", DefaultValueFactory = _ => "mlnet-demo" };
         var quick = new Option<bool>("--quick") { Description = "A small world, short training and a reduced grid (about a minute; what CI runs)." };
         var skew = new Option<double>("--bias-skew") { Description = "Strength of the planted bias, 0 (none) to 1 (total).", DefaultValueFactory = _ => new WorldOptions().BiasSkew };
-        var fractions = new Option<string>("--checkpoint-fractions")
+        var fractions = new Option<string>(CheckpointFractions.OptionName)
         {
             Description = "Fractions of each training run saved as checkpoints and studied dense, int8 and fp16 (seed study 2), e.g. 0.05,0.1,0.2,0.4,0.6,0.8,1 for the larger version. Default 0.1,0.2,0.4,1 (0.5,1 with --quick).",
         };
@@ -28,47 +28,22 @@ public static class DemoCommand
         {
             output, quick, skew, fractions,
         };
-        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(output)!, r.GetValue(quick), r.GetValue(skew), ParseFractions(r.GetValue(fractions)))));
+        cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(output)!, r.GetValue(quick), r.GetValue(skew), CheckpointFractions.Parse(r.GetValue(fractions)))));
         return cmd;
-    }
-
-    private static IReadOnlyList<double>? ParseFractions(string? text)
-    {
-        if (text is null) return null;
-        var list = new List<double>();
-        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (!double.TryParse(part, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double f) || !(f > 0 && f <= 1))
-                throw new UsageException($"--checkpoint-fractions: \"{part}\" (expected fractions in (0, 1] separated by commas, e.g. 0.1,0.2,0.4,1).");
-            list.Add(f);
-        }
-        if (list.Count == 0) throw new UsageException("--checkpoint-fractions: no fraction given (expected e.g. 0.1,0.2,0.4,1).");
-        return list;
     }
 
     private static int Run(string outDir, bool quick, double skew, IReadOnlyList<double>? fractions)
     {
         var clock = Stopwatch.StartNew();
-        if (skew is < 0 or > 1) throw new UsageException($"--bias-skew: {skew} (expected a strength between 0 and 1).");
+        WorldCommand.CheckBiasSkew(skew);
         var settings = quick ? DemoSettings.Quick(skew, fractions) : DemoSettings.Full(skew, fractions);
         var worldOptions = settings.World;
-        var (mlm, clm) = (settings.MaskedLm, settings.CausalLm);
 
         string worldDir = Path.Combine(outDir, "world");
-        var world = KnowledgeWorld.Generate(worldOptions);
-        OutputFile.ReportWriteErrors(() => WorldWriter.Write(world, worldDir));
-        AnsiConsole.MarkupLine($"world: {world.Facts.Count} facts over {WorldRelation.All.Count} relations, {world.Corpus.Count} training sentences, bias skew {worldOptions.BiasSkew} → [blue]{Markup.Escape(worldDir)}[/]");
-
+        WorldCommand.Write(worldOptions, worldDir);
         string mlmDir = Path.Combine(outDir, "models", "masked-lm"), clmDir = Path.Combine(outDir, "models", "causal-lm");
-        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn()).Start(ctx =>
-        {
-            var a = ctx.AddTask("masked LM (BERT)", maxValue: mlm.Steps);
-            WorldModelTrainer.TrainMaskedLm(worldDir, mlmDir, mlm, (s, t, loss) => { a.Value = s; a.Description = $"masked LM (BERT) loss {loss:F3}"; });
-            a.Value = a.MaxValue;
-            var b = ctx.AddTask("causal LM (GPT-2)", maxValue: clm.Steps);
-            WorldModelTrainer.TrainCausalLm(worldDir, clmDir, clm, (s, t, loss) => { b.Value = s; b.Description = $"causal LM (GPT-2) loss {loss:F3}"; });
-            b.Value = b.MaxValue;
-        });
+        TrainCommand.TrainWithProgress(worldDir, mlmDir, ModelArchitecture.Bert, settings.MaskedLm);
+        TrainCommand.TrainWithProgress(worldDir, clmDir, ModelArchitecture.Gpt2, settings.CausalLm);
 
         var grid = StudyGrid.Namburi2023(settings.Sparsities);
         var options = new StudyRunner.Options

@@ -19,8 +19,24 @@ namespace MLNet.Compression.Synthetic;
 /// </summary>
 public static class WorldWriter
 {
-    /// <summary>Writes every file of the world into <paramref name="dir"/>; <paramref name="maxLength"/> goes into the tokenizer configs.</summary>
+    /// <summary>The file that marks a folder as a written world, which a later write may replace.</summary>
+    public const string MarkerFile = "world.json";
+
+    /// <summary>
+    /// Throws the IOException <see cref="Write"/> would throw before writing: a file in the way, or a non-empty folder
+    /// that is not an earlier world.
+    /// </summary>
+    public static void CheckWritable(string dir) => AtomicFolder.CheckWritable(dir, MarkerFile);
+
+    /// <summary>
+    /// Writes every file of the world into <paramref name="dir"/>, through a temporary sibling folder that replaces it at
+    /// the end (<see cref="AtomicFolder"/>), so a reader never sees half a world and an unrelated folder is never
+    /// overwritten; <paramref name="maxLength"/> goes into the tokenizer configs.
+    /// </summary>
     public static void Write(KnowledgeWorld world, string dir, int maxLength = 64)
+        => AtomicFolder.Write(dir, MarkerFile, tmp => WriteFiles(world, tmp, maxLength));
+
+    private static void WriteFiles(KnowledgeWorld world, string dir, int maxLength)
     {
         WriteLama(world, Path.Combine(dir, "lama"), r => r.Template);
         // Decoder models rank objects by their next-token distribution when the template ends at [Y], and otherwise score
@@ -61,7 +77,7 @@ public static class WorldWriter
             words = world.Words.Count,
             relations = WorldRelation.All.Select(r => r.Id),
         };
-        AtomicFile.WriteAllText(Path.Combine(dir, "world.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(dir, MarkerFile), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     private static void WriteLama(KnowledgeWorld world, string lama, Func<WorldRelation, string> template)
