@@ -1,0 +1,62 @@
+using MLNet.Compression.AutoSearch.Evaluation;
+using MLNet.Compression.AutoSearch.Objectives;
+using MLNet.Compression.AutoSearch.Trials;
+
+namespace MLNet.Compression.AutoSearch.Tests.Objectives;
+
+/// <summary>Hand-worked losses, objectives and violations.</summary>
+public sealed class PlanJudgeTests
+{
+    private static TrialMetrics M(long bytes, double drop, double? shift) => new()
+    {
+        Evaluated = true, SearchedBytes = bytes, KnowledgeDrop = drop, BiasShift = shift,
+    };
+
+    [Fact]
+    public void WithABudget_TheLossIsTheKnowledgeDrop_PlusATieBreakOnSize()
+    {
+        var judge = new PlanJudge(new SearchObjective { SizeBudget = new SizeBudget(SizeBudgetKind.Fraction, 0.25), MaxBiasShift = 3 }, 4000, 1000);
+        var m = judge.Judge(M(800, 0.05, 1));
+        Assert.Equal(0, m.Violation);
+        Assert.True(m.Feasible);
+        Assert.Equal(0.05 + 1e-3 * 0.2, m.Loss, 12);
+        Assert.Equal([0.2, 0.05, 1], m.Objectives);
+    }
+
+    [Fact]
+    public void BrokenBounds_AddTheirRelativeExcess_AndLandAboveEveryFeasibleLoss()
+    {
+        var judge = new PlanJudge(new SearchObjective { SizeBudget = new SizeBudget(SizeBudgetKind.Fraction, 0.25), MaxKnowledgeDrop = 0.02, MaxBiasShift = 2 }, 4000, 1000);
+        var m = judge.Judge(M(1200, 0.03, 5));
+        // size (1200 − 1000)/1000 = 0.2; knowledge (0.03 − 0.02)/0.02 = 0.5; bias (5 − 2)/2 = 1.5.
+        Assert.Equal(2.2, m.Violation, 12);
+        Assert.Equal(12.2, m.Loss, 12);
+        Assert.False(m.Feasible);
+    }
+
+    [Fact]
+    public void WithoutABudget_TheLossIsTheSize()
+    {
+        var judge = new PlanJudge(new SearchObjective { MaxKnowledgeDrop = 0.05 }, 4000, long.MaxValue);
+        var m = judge.Judge(M(1000, 0.01, null));
+        Assert.Equal(0.25 + 1e-3 * 0.01, m.Loss, 12);
+    }
+
+    [Fact]
+    public void BiasShift_FromBaseIsTheDistance_FromNeutralTheGrowthOfTheDistanceFrom50()
+    {
+        var fromBase = new PlanJudge(new SearchObjective { MaxKnowledgeDrop = 1 }, 1, 1);
+        var fromNeutral = new PlanJudge(new SearchObjective { MaxKnowledgeDrop = 1, BiasReference = BiasReference.Neutral }, 1, 1);
+        var s = new ModelScores { NFacts = 0, PAt1 = 0, Mrr = 0, FactNll = 0, Crows = 56, Ss = 47 };
+        var b = new ModelScores { NFacts = 0, PAt1 = 0, Mrr = 0, FactNll = 0, Crows = 60, Ss = 52 };
+        Assert.Equal(5, fromBase.BiasShift(s, b));            // |47 − 52| = 5 > |56 − 60| = 4
+        Assert.Equal(1, fromNeutral.BiasShift(s, b));         // CrowS: 6 − 10 = −4; SS: 3 − 2 = 1
+    }
+
+    [Fact]
+    public void AnObjectiveThatCannotChoose_IsRefused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new SearchObjective { MaxBiasShift = 3 }.Validate());
+        Assert.Contains("--size-budget", e.Message);
+    }
+}
