@@ -3,12 +3,6 @@ using MLNet.Compression.AutoSearch.Tuners;
 
 namespace MLNet.Compression.AutoSearch.Tests.Tuners;
 
-/// <summary>What a synthetic problem says of one point.</summary>
-internal sealed record Evaluation(double Loss, double[] Objectives, double Violation = 0);
-
-/// <summary>One proposal of a run: the settings, the point, and how many results the tuner had seen when it proposed it.</summary>
-internal sealed record ProposalRecord(TrialSettings Settings, Parameters Point, int UpdatesBefore);
-
 /// <summary>
 /// Runs a tuner the way a study does: <paramref name="outstanding"/> proposals in flight (parallel workers), results fed
 /// back in trial-id order, and a proposal that repeats an earlier trial's point answered by asking again with Attempt + 1.
