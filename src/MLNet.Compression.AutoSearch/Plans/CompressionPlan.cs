@@ -55,7 +55,8 @@ public sealed class CompressionPlan
                 ? new RecipeStage { Stage = RecipeMethods.Prune, Method = "nm", Groups = Pattern(names), NM = "2:4" }
                 : new RecipeStage
                 {
-                    Stage = RecipeMethods.Prune, Method = byPruner.Key, Groups = Pattern(names),
+                    // A per-layer sparsity is a local threshold per layer; a global one could not honour it.
+                    Stage = RecipeMethods.Prune, Method = byPruner.Key, Groups = Pattern(names), Scope = byPruner.Key == "magnitude" ? "local" : null,
                     Plan = byPruner.ToDictionary(kv => kv.Key, kv => kv.Value.Sparsity, StringComparer.Ordinal),
                     PlanSource = "search plan",
                 });

@@ -141,6 +141,7 @@ public sealed class CompressionPlanTests
         var space = Space();
         var plan = space.Plan(space.Uniform(new LayerSetting(0, "magnitude", 4, "rtn", 32)));
         Assert.Equal($"4b×{space.Units.Count} (rtn)", plan.Summary());
-        Assert.True(plan.BitsPerWeight > 4 && plan.BitsPerWeight < 6, $"{plan.BitsPerWeight}");
+        // 4-bit codes plus a float scale and a byte zero point per 32 inputs (1.25 bits) plus the float biases of these narrow layers.
+        Assert.True(plan.BitsPerWeight > 5.25 && plan.BitsPerWeight < 7, $"{plan.BitsPerWeight}");
     }
 }
