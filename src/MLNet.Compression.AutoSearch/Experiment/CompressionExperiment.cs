@@ -38,6 +38,7 @@ public sealed class CompressionExperiment
     private int _seed = 1;
     private bool _sensitivity = true;
     private bool _compareUniform;
+    private bool _repair = true;
     private TimeSpan _heartbeatTimeout = TimeSpan.FromSeconds(60);
     private readonly int? _contextSeed;
 
@@ -62,13 +63,16 @@ public sealed class CompressionExperiment
     public CompressionExperiment SetSeed(int seed) { _seed = seed; return this; }
     /// <summary>Measure layer sensitivities and start every tuner from the knapsack allocation (default on).</summary>
     public CompressionExperiment SetSensitivityStart(bool on) { _sensitivity = on; return this; }
+    /// <summary>Bring proposals over the size budget back inside it before running them (<see cref="BudgetRepair"/>; default on).</summary>
+    public CompressionExperiment SetBudgetRepair(bool on) { _repair = on; return this; }
     /// <summary>Also measure the uniform plans that fit the budget on the report split.</summary>
     public CompressionExperiment SetCompareUniform(bool on) { _compareUniform = on; return this; }
     /// <summary>How long a worker may stay silent before its running trial goes to another worker. Default 60 s.</summary>
     public CompressionExperiment SetHeartbeatTimeout(TimeSpan timeout) { _heartbeatTimeout = timeout; return this; }
 
     /// <summary>Runs this worker until the study has its trials, the time budget ends or <paramref name="cancellation"/> fires.</summary>
-    public Task<ExperimentResult> RunAsync(CancellationToken cancellation = default) => Task.Run(() => Run(cancellation), CancellationToken.None);
+    public Task<ExperimentResult> RunAsync(CancellationToken cancellation = default)
+        => Task.Run(() => { using var prepared = Prepare(); return Run(prepared, cancellation); }, CancellationToken.None);
 
     /// <summary>Checks what can be checked before anything is loaded.</summary>
     private void Validate()
@@ -80,17 +84,20 @@ public sealed class CompressionExperiment
         if (_maxTrials < 1) throw new ArgumentException($"--trials: {_maxTrials} (expected at least 1).");
         if (_timeBudget is { } t && t <= TimeSpan.Zero) throw new ArgumentException($"--time: {t.TotalSeconds} s (expected a positive number of seconds).");
         _fidelity.Validate("--fidelities");
-        _ = TunerCatalog.Create(_tuner, new SearchSpace(), new TunerOptions(), "--tuner");
+        TunerCatalog.Check(_tuner, "--tuner");
         if (string.IsNullOrWhiteSpace(_study)) throw new ArgumentException("--study: the study name is empty.");
     }
 
-    private ExperimentResult Run(CancellationToken cancellation)
+    /// <summary>
+    /// Everything that reads or checks what the user gave, before any trial: the options, the model and data, the space,
+    /// the budget against the smallest plan, the store and the study (a resume must match its space and model). Every
+    /// problem is the user's (ArgumentException, InvalidDataException, IOException, <see cref="StudyMismatchException"/>,
+    /// <see cref="StoreUnavailableException"/>), and nothing is written to the store but the study itself.
+    /// </summary>
+    /// <param name="mustExist">refuse to start a new study (a --resume that names a study the store does not have)</param>
+    public PreparedSearch Prepare(bool mustExist = false)
     {
         Validate();
-        var clock = Stopwatch.StartNew();
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        if (_timeBudget is { } tb) budget.CancelAfter(tb);
-
         _monitor.ReportProgress("loading", 0, 1);
         var data = SearchDataset.Load(_model!, _data!);
         var spaceOptions = data.Calibration is null ? _spaceOptions.WithoutCalibrationMethods() : _spaceOptions;
@@ -103,14 +110,34 @@ public sealed class CompressionExperiment
         long fixedBytes = data.Dense.StorageBytes() - denseSearched;
         long limit = objective.SizeBudget?.SearchedLimit(denseSearched, space.SearchedParameters, fixedBytes) ?? long.MaxValue;
         CheckBudget(space, objective, limit, fixedBytes);
-        var judge = new PlanJudge(objective, denseSearched, limit);
 
-        using var ownedStore = _store is null ? StudyStores.Open(_storage, "--storage") : null;
-        var store = _store ?? ownedStore!;
-        var definition = Definition(data, space, objective);
-        var existing = store.FindStudy(_study);
-        store.OpenStudy(definition);
-        if (existing is not null) _monitor.ReportMessage($"resuming study \"{_study}\" in {store.Describe}: {store.Trials(_study).Count(t => t.IsComplete)} of {_maxTrials} trials complete");
+        var ownedStore = _store is null ? StudyStores.Open(_storage, "--storage") : null;
+        try
+        {
+            var store = _store ?? ownedStore!;
+            var existing = store.FindStudy(_study);
+            if (existing is null && mustExist)
+                throw new ArgumentException($"--resume: {store.Describe} has no study \"{_study}\" (studies: {string.Join(", ", store.Studies().Select(s => s.Name).DefaultIfEmpty("none"))}).");
+            store.OpenStudy(Definition(data, space, objective));
+            return new PreparedSearch(data, space, new PlanJudge(objective, denseSearched, limit), store, ownedStore, existing is not null);
+        }
+        catch
+        {
+            ownedStore?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs this worker on a prepared search (see <see cref="Prepare"/>) until the study has its trials, the time budget ends or <paramref name="cancellation"/> fires.</summary>
+    public ExperimentResult Run(PreparedSearch prepared, CancellationToken cancellation = default)
+    {
+        var clock = Stopwatch.StartNew();
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        if (_timeBudget is { } tb) budget.CancelAfter(tb);
+        var (data, space, judge, store) = (prepared.Data, prepared.Space, prepared.Judge, prepared.Store);
+        var objective = judge.Objective;
+        long limit = judge.SearchedLimit, denseSearched = judge.DenseSearchedBytes;
+        if (prepared.Resumed) _monitor.ReportMessage($"resuming study \"{_study}\" in {store.Describe}: {store.Trials(_study).Count(t => t.IsComplete)} of {_maxTrials} trials complete");
 
         _monitor.ReportProgress("dense model on the search split", 0, 1);
         var baseline = CompressionTrialRunner.Baseline(data, _fidelity, objective);
@@ -128,10 +155,10 @@ public sealed class CompressionExperiment
                     (d, n) => _monitor.ReportProgress("layer sensitivity", d, n), budget.Token);
                 table = SensitivityTable.FromJson(store.PutBlobIfAbsent(_study, "sensitivity", measured.ToJson()));
             }
-            starts.AddRange(Starts(analysis, table, space, limit, denseSearched));
+            starts.AddRange(Starts(analysis, table, space, limit, denseSearched).Where(p => IsInside(space.Space, p)));
         }
         var tunerOptions = new TunerOptions { Seed = _seed, Starts = starts };
-
+        var repair = _repair ? new BudgetRepair(space, table, limit) : null;
         string worker = WorkerId.New();
         int runHere = 0;
         string stoppedBy = "trials";
@@ -140,7 +167,7 @@ public sealed class CompressionExperiment
         {
             if (budget.IsCancellationRequested) { stoppedBy = cancellation.IsCancellationRequested ? "cancelled" : "time"; break; }
             TrialRecord? trial;
-            try { trial = store.Claim(_study, worker, _maxTrials, _heartbeatTimeout, (id, trials) => Propose(space.Space, tunerOptions, id, trials)); }
+            try { trial = store.Claim(_study, worker, _maxTrials, _heartbeatTimeout, (id, trials) => Propose(space.Space, space.Canonical, tunerOptions, repair, id, trials)); }
             catch (SearchSpaceExhaustedException e) { _monitor.ReportMessage(e.Message); stoppedBy = "exhausted"; break; }
             if (trial is null)
             {
@@ -175,7 +202,7 @@ public sealed class CompressionExperiment
         return new ExperimentResult
         {
             Study = _study, Storage = store.Describe, Tuner = _tuner, Trials = final, Best = bestTrial, ParetoFront = front,
-            BestPlan = bestPlan, Space = space, Sensitivity = table, Report = report, SearchedLimit = limit, DenseSearchedBytes = denseSearched,
+            BestPlan = bestPlan, Space = space, Runner = runner, Sensitivity = table, Report = report, SearchedLimit = limit, DenseSearchedBytes = denseSearched,
             WallSeconds = clock.Elapsed.TotalSeconds, TrialsRunHere = runHere, StoppedBy = stoppedBy,
         };
     }
@@ -217,7 +244,7 @@ public sealed class CompressionExperiment
     /// The tuner's proposal for trial <paramref name="id"/>: a fresh tuner replays every complete trial in id order (so
     /// every worker and every resumed run agree), then proposes until the point is not one the study already has.
     /// </summary>
-    private Parameters Propose(SearchSpace space, TunerOptions options, int id, IReadOnlyList<TrialRecord> trials)
+    private Parameters Propose(SearchSpace space, Func<Parameters, Parameters> canonical, TunerOptions options, BudgetRepair? repair, int id, IReadOnlyList<TrialRecord> trials)
     {
         var tuner = TunerCatalog.Create(_tuner, space, options, "--tuner");
         foreach (var t in trials.Where(t => t.IsComplete).OrderBy(t => t.Id)) tuner.Update(ToResult(t));
@@ -225,13 +252,15 @@ public sealed class CompressionExperiment
         for (int attempt = 0; attempt < 64; attempt++)
         {
             var p = tuner.Propose(new TrialSettings(id, attempt));
+            if (repair is not null) p = repair.Repair(p);
+            p = canonical(p);
             if (!seen.Contains(p.Hash())) return p;
         }
         // The tuner keeps returning known points (a small or converged space): fall back to deterministic random points.
         var rng = new Random(unchecked(_seed * 7919 + id * 104729));
         for (int attempt = 0; attempt < 1000; attempt++)
         {
-            var p = space.Sample(rng);
+            var p = canonical(space.Sample(rng));
             if (!seen.Contains(p.Hash())) return p;
         }
         throw new SearchSpaceExhaustedException($"the search space has no untried plan left after {trials.Count} trials; the study stops here.");
@@ -287,7 +316,7 @@ public sealed class CompressionExperiment
         yield return ReportSplitScores.Of("dense", dense, null, denseSearched, data.Dense.StorageBytes(), 32.0 * denseSearched / (4.0 * space.SearchedParameters));
         var plans = new List<(string, CompressionPlan)>();
         if (best is not null) plans.Add(("best plan", best));
-        if (_compareUniform) plans.AddRange(UniformPlans.Fitting(space, limit, data.Calibration is not null).Select(u => (u.Name, space.Plan(u.Point))));
+        if (_compareUniform) plans.AddRange(UniformPlans.Fitting(space, limit, data.Calibration is not null));
         foreach (var (name, plan) in plans)
         {
             var model = runner.Compress(plan);
@@ -333,6 +362,13 @@ public sealed class CompressionExperiment
         string modelHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(model + "#" + settings)))[..16].ToLowerInvariant();
         string json = $"{{\"model\": {System.Text.Json.JsonSerializer.Serialize(Path.GetFullPath(data.ModelPath))}, \"settings\": {System.Text.Json.JsonSerializer.Serialize(settings)}, \"space\": {space.Space.ToJson()}}}";
         return new StudyDefinition(_study, space.Space.Hash(), modelHash, json);
+    }
+
+    /// <summary>True when every parameter of <paramref name="p"/> lies in the (possibly user-narrowed) space.</summary>
+    private static bool IsInside(SearchSpace space, Parameters p)
+    {
+        try { space.Check(p, "start"); return true; }
+        catch (ArgumentException) { return false; }
     }
 
     private sealed class SilentMonitor : ISearchMonitor;

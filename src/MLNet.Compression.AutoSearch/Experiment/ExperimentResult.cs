@@ -19,6 +19,8 @@ public sealed record ExperimentResult
     public IReadOnlyList<TrialRecord> ParetoFront { get; init; } = [];
     public CompressionPlan? BestPlan { get; init; }
     public CompressionSpace? Space { get; init; }
+    /// <summary>Compresses plans of this search the way its trials did (to save the best model, or its recipe).</summary>
+    public CompressionTrialRunner? Runner { get; init; }
     public SensitivityTable? Sensitivity { get; init; }
     /// <summary>Dense first, then the best plan, then any uniform plans compared, on the report split.</summary>
     public IReadOnlyList<ReportSplitScores> Report { get; init; } = [];

@@ -40,8 +40,12 @@ public sealed class PlanJudge(SearchObjective objective, long denseSearchedBytes
         return crows is null && ss is null ? null : Math.Max(crows ?? double.NegativeInfinity, ss ?? double.NegativeInfinity);
     }
 
-    /// <summary>Fills in the objectives, violation and loss of measured (or size-rejected) metrics.</summary>
-    public TrialMetrics Judge(TrialMetrics m)
+    /// <summary>
+    /// Fills in the objectives, violation and loss of measured (or size-rejected) metrics. At a rung below the last
+    /// (<paramref name="final"/> false) the bias bound is not applied: a few dozen bias items give shifts too noisy to stop a
+    /// trial on, so bias decides only on the whole search split; knowledge and size decide at every rung.
+    /// </summary>
+    public TrialMetrics Judge(TrialMetrics m, bool final = true)
     {
         double size = (double)m.SearchedBytes / denseSearchedBytes;
         double drop = m.KnowledgeDrop is double d && double.IsFinite(d) ? d : 0;
@@ -51,7 +55,7 @@ public sealed class PlanJudge(SearchObjective objective, long denseSearchedBytes
         if (m.Evaluated)
         {
             if (objective.MaxKnowledgeDrop is double kd && drop > kd) violation += (drop - kd) / Math.Max(kd, 0.01);
-            if (objective.MaxBiasShift is double bs && shift > bs) violation += (shift - bs) / Math.Max(bs, 1);
+            if (final && objective.MaxBiasShift is double bs && shift > bs) violation += (shift - bs) / Math.Max(bs, 1);
         }
         double primary = objective.SizeBudget is not null ? drop + 1e-3 * size : size + 1e-3 * Math.Max(drop, 0);
         return m with

@@ -101,7 +101,9 @@ public sealed class CompressionSpace
 
     /// <summary>
     /// The plan a point stands for. Rules that make every point a valid plan: "nm" prunes 2:4 the units whose sparsity is
-    /// at least 0.5 and leaves the others dense; "dynamic-int8" has 8 bits only, so its units at 4, 3 or 2 bits use rtn.
+    /// at least 0.5 and leaves the others dense; "dynamic-int8" has 8 bits only, so its units at 4, 3 or 2 bits use rtn;
+    /// a quantized unit is not pruned, since every quantized form stores the weight dense, so pruning first would cost
+    /// knowledge and save no byte (its sparsity is ignored; <see cref="Canonical"/> sets it to the range's low end).
     /// </summary>
     public CompressionPlan Plan(Parameters p)
     {
@@ -110,14 +112,27 @@ public sealed class CompressionSpace
         var settings = new Dictionary<string, LayerSetting>(StringComparer.Ordinal);
         foreach (var u in Units)
         {
-            double s = p.Number(SparsityName(u));
-            if (pruner == "nm") s = s >= 0.5 ? 0.5 : 0;
             int? bits = p.Text(BitsName(u)) is "none" ? null : int.Parse(p.Text(BitsName(u)), CultureInfo.InvariantCulture);
+            double s = bits is null ? p.Number(SparsityName(u)) : 0;
+            if (pruner == "nm") s = s >= 0.5 ? 0.5 : 0;
             string q = quantizer == "dynamic-int8" && bits is < 8 ? "rtn" : quantizer;
             var setting = new LayerSetting(s, pruner, bits, q, groupSize);
             foreach (var layer in u.Layers) settings[layer] = setting;
         }
         return new CompressionPlan(this, settings);
+    }
+
+    /// <summary>
+    /// <paramref name="p"/> with the dimensions its plan ignores set to one value (the sparsity of quantized units to the
+    /// range's low end), so two points that are one plan are one point and the study never runs a plan twice.
+    /// </summary>
+    public Parameters Canonical(Parameters p)
+    {
+        var c = p;
+        foreach (var u in Units)
+            if (p.Text(BitsName(u)) != "none" && Space[SparsityName(u)] is Space.Range r && p.Number(SparsityName(u)) != r.Min)
+                c = c.With(SparsityName(u), r.Min);
+        return c;
     }
 
     /// <summary>The point that gives every unit <paramref name="setting"/> (uniform plans, sensitivity probes), with plan-wide choices from it.</summary>

@@ -9,17 +9,18 @@ namespace MLNet.Compression.AutoSearch.Plans;
 /// </summary>
 public static class UniformPlans
 {
-    /// <summary>(name, point) of every uniform plan over the space's layers whose predicted searched bytes fit <paramref name="searchedLimit"/>.</summary>
-    public static IReadOnlyList<(string Name, Parameters Point)> Fitting(CompressionSpace space, long searchedLimit, bool withCalibration)
+    /// <summary>(name, plan) of every uniform plan over the space's layers whose predicted searched bytes fit <paramref name="searchedLimit"/>.</summary>
+    public static IReadOnlyList<(string Name, CompressionPlan Plan)> Fitting(CompressionSpace space, long searchedLimit, bool withCalibration)
     {
-        var list = new List<(string, Parameters)>();
+        var list = new List<(string, CompressionPlan)>();
         int g = space.Options.GroupSizes[0];
         string[] quantizers = withCalibration ? ["rtn", "gptq"] : ["rtn"];
         string[] pruners = withCalibration ? ["magnitude", "wanda", "sparsegpt"] : ["magnitude"];
         void Add(string name, LayerSetting s)
         {
-            var p = space.Uniform(s);
-            if (space.Plan(p).SearchedBytes <= searchedLimit) list.Add((name, p));
+            // Built from settings, not from a point: a point's quantized units are never pruned, and these baselines prune then quantize.
+            var plan = new CompressionPlan(space, space.Layers.Keys.ToDictionary(l => l, _ => s, StringComparer.Ordinal));
+            if (plan.SearchedBytes <= searchedLimit) list.Add((name, plan));
         }
         Add("uniform fp16", new LayerSetting(0, "magnitude", 16, "rtn", g));
         Add("uniform int8", new LayerSetting(0, "magnitude", 8, "dynamic-int8", g));

@@ -75,7 +75,7 @@ public sealed class CompressionTrialRunner : ITrialRunner
                 Crows = s.Crows, BaseCrows = b.Crows, Ss = s.Ss, BaseSs = b.Ss, BiasShift = _judge.BiasShift(s, b),
                 SearchedBytes = searched, ModelBytes = modelBytes, BitsPerWeight = 8.0 * searched / _space.SearchedParameters,
                 LatencyMs = latency, Plan = plan.Summary(),
-            });
+            }, final: r == _fidelity.Count - 1);
             bool promoted = context.ReportRung(last);
             if (r == _fidelity.Count - 1) return new TrialOutcome(TrialStatus.Finished, last);
             if (!promoted) return new TrialOutcome(TrialStatus.Pruned, last);
@@ -84,12 +84,21 @@ public sealed class CompressionTrialRunner : ITrialRunner
     }
 
     /// <summary>The dense model compressed by <paramref name="plan"/> (the dense model itself when the plan changes nothing).</summary>
-    public LanguageModel Compress(CompressionPlan plan)
+    public LanguageModel Compress(CompressionPlan plan) => Fit(plan)?.Model ?? _data.Dense;
+
+    /// <summary>The plan's recipe fitted on the dense model, with the changes it made (to save); null when the plan changes nothing.</summary>
+    public Pipeline.ModelTransformer? Fit(CompressionPlan plan)
     {
         var recipe = plan.ToRecipe(_data.ModelPath, _seed, _data.RecipeCalibration);
-        if (recipe.Stages.Count == 0) return _data.Dense;
-        return RecipeRunner.Chain(recipe, "search plan").Fit(_data.Dense, recipe.Calibration is null ? null : _data.Calibration).Model;
+        if (recipe.Stages.Count == 0) return null;
+        return RecipeRunner.Chain(recipe, "search plan").Fit(_data.Dense, recipe.Calibration is null ? null : _data.Calibration);
     }
+
+    /// <summary>The model folder the search compresses.</summary>
+    public string ModelPath => _data.ModelPath;
+
+    /// <summary>The recipe of <paramref name="plan"/>, as `compress --recipe` runs it.</summary>
+    public Recipe RecipeOf(CompressionPlan plan) => plan.ToRecipe(Path.GetFullPath(_data.ModelPath), _seed, _data.RecipeCalibration);
 
     /// <summary>Bytes of the searched layers of the dense model as float32.</summary>
     public static long DenseSearchedBytes(CompressionSpace space) => space.Layers.Values.Sum(l => LayerBytes.Of(l, LayerSetting.None));

@@ -16,11 +16,17 @@ public static class TunerCatalog
     /// <summary>The known names, in the order above.</summary>
     public static IReadOnlyList<string> Names { get; } = Entries.Select(e => e.Name).ToArray();
 
+    /// <summary>Throws the error <see cref="Create"/> would for an unknown <paramref name="name"/>, without building a tuner.</summary>
+    public static void Check(string name, string where)
+    {
+        if (!Entries.Any(e => string.Equals(e.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase)))
+            throw new ArgumentException($"{where}: unknown tuner '{name}' (known: {string.Join(", ", Names)}).");
+    }
+
     /// <summary>The tuner called <paramref name="name"/> (case-insensitive); <paramref name="where"/> starts the message of an unknown name.</summary>
     public static ITuner Create(string name, SearchSpace space, TunerOptions options, string where)
     {
-        foreach (var (n, create) in Entries)
-            if (string.Equals(n, name?.Trim(), StringComparison.OrdinalIgnoreCase)) return create(space, options);
-        throw new ArgumentException($"{where}: unknown tuner '{name}' (known: {string.Join(", ", Names)}).");
+        Check(name, where);
+        return Entries.First(e => string.Equals(e.Name, name.Trim(), StringComparison.OrdinalIgnoreCase)).Create(space, options);
     }
 }

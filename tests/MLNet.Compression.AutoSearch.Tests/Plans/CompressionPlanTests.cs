@@ -36,19 +36,25 @@ public sealed class CompressionPlanTests
     }
 
     [Fact]
-    public void Decoding_NmPrunesOnlyUnitsAtHalfOrMore_AndInt8FallsBackToRtnBelow8Bits()
+    public void Decoding_NmPrunesOnlyFloatUnitsAtHalfOrMore_QuantizedUnitsAreNotPruned_AndInt8FallsBackToRtnBelow8Bits()
     {
         var space = Space();
-        var u0 = space.Units[0];
-        var u1 = space.Units[1];
+        var (u0, u1, u2, u3) = (space.Units[0], space.Units[1], space.Units[2], space.Units[3]);
         var p = space.Uniform(new LayerSetting(0, "nm", null, "dynamic-int8", 32))
             .With(CompressionSpace.SparsityName(u0), 0.6).With(CompressionSpace.SparsityName(u1), 0.3)
-            .With(CompressionSpace.BitsName(u0), "4").With(CompressionSpace.BitsName(u1), "8");
+            .With(CompressionSpace.SparsityName(u2), 0.9).With(CompressionSpace.BitsName(u2), "4")
+            .With(CompressionSpace.BitsName(u3), "8");
         var plan = space.Plan(p);
         Assert.Equal(0.5, plan.Settings[u0.Name].Sparsity);
         Assert.Equal(0, plan.Settings[u1.Name].Sparsity);
-        Assert.Equal("rtn", plan.Settings[u0.Name].Quantizer);
-        Assert.Equal("dynamic-int8", plan.Settings[u1.Name].Quantizer);
+        Assert.Equal((0.0, 4, "rtn"), (plan.Settings[u2.Name].Sparsity, plan.Settings[u2.Name].Bits, plan.Settings[u2.Name].Quantizer));
+        Assert.Equal("dynamic-int8", plan.Settings[u3.Name].Quantizer);
+
+        // The ignored sparsity of a quantized unit is one value in the canonical point, so the two points are one plan.
+        var other = p.With(CompressionSpace.SparsityName(u2), 0.2);
+        Assert.NotEqual(p.Hash(), other.Hash());
+        Assert.Equal(space.Canonical(p).Hash(), space.Canonical(other).Hash());
+        Assert.Equal(0.6, space.Canonical(p).Number(CompressionSpace.SparsityName(u0)));
     }
 
     [Fact]
