@@ -13,6 +13,7 @@ namespace MLNet.Compression.AutoSearch.Evaluation;
 public sealed record ReportSplitScores
 {
     public required string Name { get; init; }
+    [System.Text.Json.Serialization.JsonPropertyName("p_at_1")]
     public required StudyEstimate PAt1 { get; init; }
     public required double Mrr { get; init; }
     public StudyEstimate? Crows { get; init; }

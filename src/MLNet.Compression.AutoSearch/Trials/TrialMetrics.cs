@@ -20,6 +20,7 @@ public sealed record TrialMetrics
     public double? Knowledge { get; init; }
     public double? BaseKnowledge { get; init; }
     public double? KnowledgeDrop { get; init; }
+    [JsonPropertyName("p_at_1")]
     public double? PAt1 { get; init; }
     public double? Mrr { get; init; }
     public double? FactNll { get; init; }
