@@ -21,6 +21,7 @@ public static class Program
             case "crows": CrowsBench.Run(args[1..]); break;
             case "sparse": SparseBench.Run(args[1..]); break;
             case "bias-skew": BiasSkewBench.Run(args[1..]); break;
+            case "search": SearchBench.Run(args[1..]); break;
             default: BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); break;
         }
     }

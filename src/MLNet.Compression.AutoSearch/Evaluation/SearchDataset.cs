@@ -52,6 +52,21 @@ public sealed class SearchDataset
 
         var dense = ModelLoader.Load(modelPath);
         var tokenizer = AutoTokenizer.FromFolder(File.Exists(modelPath) ? Path.GetDirectoryName(Path.GetFullPath(modelPath))! : modelPath);
+        return Create(modelPath, dense, tokenizer, options, lama, crows, stereo);
+    }
+
+    /// <summary>A dataset over a model already in memory (benchmarks on random BERT-base weights); <paramref name="modelPath"/> only names it in recipes.</summary>
+    public static SearchDataset Create(string modelPath, LanguageModel dense, Tokenizer tokenizer, SearchDataOptions options)
+    {
+        var lama = LamaSubset.FromFolder(options.LamaDir);
+        var crows = options.CrowsFile is null ? null : CrowsPairsData.Load(options.CrowsFile);
+        var stereo = options.StereoSetFiles.Select(f => StereoSetData.Load(f)).ToList();
+        return Create(modelPath, dense, tokenizer, options, lama, crows, stereo);
+    }
+
+    private static SearchDataset Create(string modelPath, LanguageModel dense, Tokenizer tokenizer, SearchDataOptions options,
+        IReadOnlyList<LamaSubset> lama, CrowsPairsData? crows, IReadOnlyList<StereoSetData> stereo)
+    {
         CalibrationData? calibration = null;
         List<int>? ids = null;
         if (options.CalibrationFile is { } file)

@@ -39,6 +39,7 @@ public sealed class CompressionExperiment
     private bool _sensitivity = true;
     private bool _compareUniform;
     private bool _repair = true;
+    private SensitivityTable? _givenSensitivity;
     private TimeSpan _heartbeatTimeout = TimeSpan.FromSeconds(60);
     private readonly int? _contextSeed;
 
@@ -63,6 +64,8 @@ public sealed class CompressionExperiment
     public CompressionExperiment SetSeed(int seed) { _seed = seed; return this; }
     /// <summary>Measure layer sensitivities and start every tuner from the knapsack allocation (default on).</summary>
     public CompressionExperiment SetSensitivityStart(bool on) { _sensitivity = on; return this; }
+    /// <summary>Use a sensitivity table measured before on the same model, space and data instead of measuring it again.</summary>
+    public CompressionExperiment SetSensitivityTable(SensitivityTable table) { _givenSensitivity = table; return this; }
     /// <summary>Bring proposals over the size budget back inside it before running them (<see cref="BudgetRepair"/>; default on).</summary>
     public CompressionExperiment SetBudgetRepair(bool on) { _repair = on; return this; }
     /// <summary>Also measure the uniform plans that fit the budget on the report split.</summary>
@@ -149,6 +152,7 @@ public sealed class CompressionExperiment
         {
             var analysis = new SensitivityAnalysis(data, space, runner);
             table = store.GetBlob(_study, "sensitivity") is { } json ? SensitivityTable.FromJson(json) : null;
+            if (table is null && _givenSensitivity is not null) table = SensitivityTable.FromJson(store.PutBlobIfAbsent(_study, "sensitivity", _givenSensitivity.ToJson()));
             if (table is null)
             {
                 var measured = analysis.Measure(_fidelity.Fractions[0] < 1 ? Math.Max(_fidelity.Fractions[0], 1.0 / 3) : 1, objective.Knowledge,

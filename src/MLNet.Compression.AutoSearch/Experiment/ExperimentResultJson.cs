@@ -1,3 +1,4 @@
+using MLNet.Compression.AutoSearch.Objectives;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MLNet.Compression.AutoSearch.Storage;

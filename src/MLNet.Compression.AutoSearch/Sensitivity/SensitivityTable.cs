@@ -18,8 +18,8 @@ public sealed record SensitivityTable
     public required IReadOnlyList<UnitSensitivity> Units { get; init; }
     public double Seconds { get; init; }
 
-    public string ToJson() => JsonSerializer.Serialize(this, Trials.TrialMetrics.Json);
-    public static SensitivityTable FromJson(string json) => JsonSerializer.Deserialize<SensitivityTable>(json, Trials.TrialMetrics.Json)!;
+    public string ToJson() => JsonSerializer.Serialize(this, Objectives.TrialMetrics.Json);
+    public static SensitivityTable FromJson(string json) => JsonSerializer.Deserialize<SensitivityTable>(json, Objectives.TrialMetrics.Json)!;
 }
 
 /// <summary>One unit's probes.</summary>

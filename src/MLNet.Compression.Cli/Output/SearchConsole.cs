@@ -1,3 +1,4 @@
+using MLNet.Compression.AutoSearch.Objectives;
 using System.Globalization;
 using MLNet.Compression.AutoSearch.Experiment;
 using MLNet.Compression.AutoSearch.Storage;

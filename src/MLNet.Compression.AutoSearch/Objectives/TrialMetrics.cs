@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace MLNet.Compression.AutoSearch.Trials;
+namespace MLNet.Compression.AutoSearch.Objectives;
 
 /// <summary>
 /// What a trial measured at one fidelity, and how the objective judged it (docs/AUTOSEARCH.md, "Trials"): stored as the
