@@ -9,7 +9,8 @@ namespace MLNet.Compression.AutoSearch.Plans;
 /// (KBitWeight, Int8Weight, HalfWeight, CsrWeight, NMWeight), without compressing it: the tuners screen plans against the
 /// size budget and the knapsack allocates it with these numbers. A quantized layer is stored dense in its quantized form
 /// whether or not it was pruned first; a pruned float layer takes CSR (or 2:4) only when that is smaller, as
-/// PruningEstimator stores it. Unstructured pruning keeps round((1 − s)·n) weights; the trial measures the real size.
+/// PruningEstimator stores it. The weights each pruner removes are counted by its own rule (<see cref="PrunedCount"/>);
+/// weights that were zero before pruning make the real size a little smaller, which the trial measures.
 /// </summary>
 public static class LayerBytes
 {
@@ -28,9 +29,36 @@ public static class LayerBytes
             null when !s.Pruned => dense,
             null when s.Pruner == "nm" && inFeatures % 4 == 0 => Math.Min(dense, NMWeight.StorageBytesOf(outFeatures, inFeatures, 2, 4)),
             null when s.Sparsity >= new PruningOptions().CsrMinSparsity && CsrWeight.Supports(inFeatures)
-                => Math.Min(dense, CsrWeight.StorageBytesOf(outFeatures, n - (long)Math.Round(s.Sparsity * n))),
+                => Math.Min(dense, CsrWeight.StorageBytesOf(outFeatures, n - PrunedCount(outFeatures, inFeatures, s))),
             null => dense,
         };
         return weight + (hasBias ? (long)outFeatures * sizeof(float) : 0);
+    }
+
+    /// <summary>
+    /// Weights an unstructured pruner removes from an [out, in] layer at sparsity s: magnitude rounds s·n half to even
+    /// (torch.nn.utils.prune); Wanda removes ⌊s·in⌋ per output row (prune_wanda); SparseGPT removes ⌊s·len⌋ + 1 per block
+    /// of 128 columns, since its mask keeps what is above the threshold at that index (mask = tmp ≤ thresh).
+    /// </summary>
+    public static long PrunedCount(int outFeatures, int inFeatures, LayerSetting s)
+    {
+        long n = (long)outFeatures * inFeatures;
+        switch (s.Pruner)
+        {
+            case "wanda":
+                return (long)outFeatures * (int)(inFeatures * s.Sparsity);
+            case "sparsegpt":
+                long removed = 0;
+                int block = new SparseGptPruningEstimator.Options().BlockSize;
+                for (int i = 0; i < inFeatures; i += block)
+                {
+                    long len = (long)outFeatures * Math.Min(block, inFeatures - i);
+                    long index = (long)(len * s.Sparsity);
+                    removed += index < len ? index + 1 : len;
+                }
+                return removed;
+            default:
+                return MaskSelection.CountToPrune(s.Sparsity, n);
+        }
     }
 }

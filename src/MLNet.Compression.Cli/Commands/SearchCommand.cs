@@ -117,22 +117,31 @@ public static class SearchCommand
                 .SetCompareUniform(r.GetValue(compareUniform))
                 .SetHeartbeatTimeout(TimeSpan.FromSeconds(r.GetValue(heartbeat) is var h && h > 0 ? h : throw new UsageException($"--heartbeat-timeout: {h} (expected seconds > 0).")));
             if (r.GetValue(time) is double t) experiment.SetTimeBudget(t > 0 ? TimeSpan.FromSeconds(t) : throw new UsageException($"--time: {t} (expected seconds > 0)."));
-            var console = new SearchConsole();
-            experiment.SetMonitor(console);
             AnsiConsole.MarkupLine($"search: [blue]{Markup.Escape(r.GetValue(model)!)}[/], study [blue]{Markup.Escape(r.GetValue(study)!)}[/] in {Markup.Escape(StudyStores.Describe(storageUrl))}, tuner {Markup.Escape(r.GetValue(tuner)!)}, {r.GetValue(trials)} trials");
-
-            using var prepared = Prepare(experiment, r.GetValue(resume));
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); Console.Error.WriteLine("stopping after this trial's step; run the same command to resume."); };
-            Console.CancelKeyPress += onCancel;
-            ExperimentResult result;
-            try { result = console.Show(() => experiment.Run(prepared, cancel.Token)); }
-            finally { Console.CancelKeyPress -= onCancel; }
-            SearchSummary.Show(result);
-            Write(result, outDir);
+            Execute(experiment, outDir, r.GetValue(resume));
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>
+    /// Runs a configured experiment as `search` does — checks, the live table, Ctrl+C stops after the current step (the
+    /// same command resumes), the summary — and writes the outputs into <paramref name="outDir"/>. The demo's search uses it too.
+    /// </summary>
+    public static ExperimentResult Execute(CompressionExperiment experiment, string outDir, bool resume = false)
+    {
+        var console = new SearchConsole();
+        experiment.SetMonitor(console);
+        using var prepared = Prepare(experiment, resume);
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); Console.Error.WriteLine("stopping after this trial's step; run the same command to resume."); };
+        Console.CancelKeyPress += onCancel;
+        ExperimentResult result;
+        try { result = console.Show(() => experiment.Run(prepared, cancel.Token)); }
+        finally { Console.CancelKeyPress -= onCancel; }
+        SearchSummary.Show(result);
+        Write(result, outDir);
+        return result;
     }
 
     /// <summary>Prepares the search, turning the store's and the study's refusals into one-line usage errors.</summary>
@@ -162,7 +171,7 @@ public static class SearchCommand
     }
 
     /// <summary>OUT must be new, empty, or an earlier search's output.</summary>
-    private static void CheckOutput(string outDir)
+    public static void CheckOutput(string outDir)
     {
         if (File.Exists(outDir)) throw new UsageException($"-o: {outDir} is a file; the output must be a folder.");
         if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any()

@@ -8,7 +8,10 @@ namespace MLNet.Compression.Synthetic;
 /// <param name="MaskedLm">training of the BERT-style masked LM</param>
 /// <param name="CausalLm">training of the GPT-2-style causal LM</param>
 /// <param name="Sparsities">sparsities of seed study 1's grid</param>
-public sealed record DemoSettings(WorldOptions World, WorldModelTrainer.Options MaskedLm, WorldModelTrainer.Options CausalLm, IReadOnlyList<double> Sparsities)
+/// <param name="SearchTrials">trials of the short search the demo ends with</param>
+/// <param name="SearchBudget">its size budget, in the form `search --size-budget` takes</param>
+public sealed record DemoSettings(WorldOptions World, WorldModelTrainer.Options MaskedLm, WorldModelTrainer.Options CausalLm, IReadOnlyList<double> Sparsities,
+    int SearchTrials = 16, string SearchBudget = "3bits")
 {
     /// <summary>Fractions of each training run saved as checkpoints for seed study 2's pretraining-progress grid.</summary>
     public static IReadOnlyList<double> DefaultCheckpointFractions { get; } = [0.1, 0.2, 0.4, 1.0];
@@ -25,5 +28,5 @@ public sealed record DemoSettings(WorldOptions World, WorldModelTrainer.Options 
         WorldOptions.Small(1) with { BiasSkew = biasSkew },
         new WorldModelTrainer.Options { Hidden = 64, Layers = 2, Steps = 400, CheckpointFractions = checkpointFractions ?? [0.5, 1.0] },
         new WorldModelTrainer.Options { Hidden = 64, Layers = 2, Steps = 300, LearningRate = 3e-3, CheckpointFractions = checkpointFractions ?? [0.5, 1.0] },
-        [0.5]);
+        [0.5], SearchTrials: 6);
 }

@@ -1,6 +1,7 @@
 using MLNet.Compression.AutoSearch.Plans;
 using MLNet.Compression.AutoSearch.Space;
 using MLNet.Compression.Modeling;
+using MLNet.Compression.Pipeline;
 using MLNet.Compression.Recipes;
 using MLNet.Compression.Tests;
 
@@ -68,7 +69,7 @@ public sealed class CompressionPlanTests
 
     public static TheoryData<string> Settings() => new()
     {
-        "fp16", "int8", "rtn8", "rtn4", "rtn3", "rtn2", "rtn3-row", "magnitude0.3", "nm", "magnitude0.5+rtn4", "mixed",
+        "fp16", "int8", "rtn8", "rtn4", "rtn3", "rtn2", "rtn3-row", "magnitude0.3", "magnitude0.85", "wanda0.85", "sparsegpt0.85", "nm", "magnitude0.5+rtn4", "mixed",
     };
 
     private static Parameters PointFor(CompressionSpace space, string name)
@@ -90,6 +91,9 @@ public sealed class CompressionPlanTests
             "rtn2" => S(0, "magnitude", 2, "rtn"),
             "rtn3-row" => S(0, "magnitude", 3, "rtn", -1),
             "magnitude0.3" => S(0.3, "magnitude", null, "rtn"),
+            "magnitude0.85" => S(0.85, "magnitude", null, "rtn"),
+            "wanda0.85" => S(0.85, "wanda", null, "rtn"),
+            "sparsegpt0.85" => S(0.85, "sparsegpt", null, "rtn"),
             "nm" => S(0.5, "nm", null, "rtn"),
             _ => S(0.5, "magnitude", 4, "rtn"),
         };
@@ -102,8 +106,10 @@ public sealed class CompressionPlanTests
     {
         var space = Space(new CompressionSpaceOptions { GroupSizes = [32, -1] });
         var plan = space.Plan(PointFor(space, setting));
-        var recipe = plan.ToRecipe(null, 1, null);
-        var model = RecipeRunner.Chain(recipe, "test").Fit(Model).Model;
+        var recipe = plan.ToRecipe(null, 1, plan.NeedsCalibration ? new RecipeCalibration("unused.txt") : null);
+        var rng = new Random(3);
+        var calibration = CalibrationData.FromSequences(Enumerable.Range(0, 8).Select(_ => Enumerable.Range(0, 16).Select(_ => rng.Next(Model.VocabSize)).ToArray()), 4);
+        var model = RecipeRunner.Chain(recipe, "test").Fit(Model, plan.NeedsCalibration ? calibration : null).Model;
         foreach (var (name, s) in plan.Settings)
         {
             var layer = model.Linears.Single(l => l.Name == name);
