@@ -53,27 +53,27 @@ public static class SearchBench
             double trialsPerMinute = searched.TrialsRunHere / (searched.WallSeconds / 60);
 
             var dense = start.Report.First(r => r.Name == "dense");
-            var uniform = start.Report.Where(r => r.Name.StartsWith("uniform", StringComparison.Ordinal)).OrderByDescending(r => r.PAt1.Value).ToList();
+            var uniform = start.Report.Where(r => r.Name.StartsWith("uniform", StringComparison.Ordinal)).OrderByDescending(r => r.Retained!.Value).ToList();
             var knapsack = start.Report.FirstOrDefault(r => r.Name == "best plan");
             var best = searched.Report.FirstOrDefault(r => r.Name == "best plan");
-            Console.WriteLine($"| plan (world {seed}, budget {budget}) | bits/weight | LAMA P@1 report split [95% CI] | p vs dense |");
-            Console.WriteLine("|---|---|---|---|");
+            Console.WriteLine($"| plan (world {seed}, budget {budget}) | bits/weight | facts kept, report split [95% CI] | LAMA P@1, report split [95% CI] | p vs dense |");
+            Console.WriteLine("|---|---|---|---|---|");
             foreach (var r in new[] { dense }.Concat(uniform).Append(knapsack).Append(best))
-                if (r is not null) Console.WriteLine($"| {(ReferenceEquals(r, knapsack) ? "sensitivity + knapsack" : ReferenceEquals(r, best) ? $"searched (cfo, {trials} trials)" : r.Name)} | {r.BitsPerWeight:0.00} | {Est(r.PAt1)} | {r.PAt1.PVsBase?.ToString("0.000", Inv) ?? ""} |");
+                if (r is not null) Console.WriteLine($"| {(ReferenceEquals(r, knapsack) ? "sensitivity + knapsack" : ReferenceEquals(r, best) ? $"searched (cfo, {trials} trials)" : r.Name)} | {r.BitsPerWeight:0.00} | {(r.Retained is { } k ? Est(k) : "1")} | {Est(r.PAt1)} | {r.PAt1.PVsBase?.ToString("0.000", Inv) ?? ""} |");
             var top = uniform.FirstOrDefault();
             string margin = top is null || best is null ? "no uniform plan fits" :
-                $"{best.PAt1.Value - top.PAt1.Value:+0.000;-0.000} (uniform half-width {(top.PAt1.CiHigh - top.PAt1.CiLow) / 2:0.000})";
-            summary.Add($"| {seed} | {Est(dense.PAt1)} | {(top is null ? "none fits" : $"{top.Name}: {Est(top.PAt1)}")} | {(knapsack is null ? "-" : Est(knapsack.PAt1))} | {(best is null ? "-" : Est(best.PAt1))} | {margin} | {trialsPerMinute:0.0} |");
+                $"{best.Retained!.Value - top.Retained!.Value:+0.000;-0.000} (half-widths: uniform {(top.Retained.CiHigh - top.Retained.CiLow) / 2:0.000}, searched {(best.Retained.CiHigh - best.Retained.CiLow) / 2:0.000})";
+            summary.Add($"| {seed} | {Math.Round(dense.PAt1.Value * dense.NFacts)} of {dense.NFacts} | {(top is null ? "none fits" : $"{top.Name}: {Est(top.Retained!)}")} | {(knapsack is null ? "-" : Est(knapsack.Retained!))} | {(best is null ? "-" : Est(best.Retained!))} | {margin} | {trialsPerMinute:0.0} |");
             Console.WriteLine($"world {seed}: {clock.Elapsed.TotalSeconds:F0} s, {trialsPerMinute:0.0} trials/min");
         }
         Console.WriteLine();
-        Console.WriteLine($"| world seed | dense P@1 | best uniform that fits {budget} | sensitivity + knapsack | searched (cfo, {trials} trials) | searched − best uniform | trials/min |");
+        Console.WriteLine($"| world seed | facts dense knows (report split) | facts kept: best uniform plan that fits {budget} | sensitivity + knapsack | searched (cfo, {trials} trials) | searched − best uniform | trials/min |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var s in summary) Console.WriteLine(s);
 
         if (first is not { } f || tuners.Length == 0) return;
         Console.WriteLine();
-        Console.WriteLine($"| tuner | start | best search-split loss after {tunerTrials} trials, mean ± sd over seeds {string.Join(",", tunerSeeds)} | report-split P@1 of the best, mean |");
+        Console.WriteLine($"| tuner | start | best search-split loss after {tunerTrials} trials, mean ± sd over seeds {string.Join(",", tunerSeeds)} | facts kept by the best on the report split, mean |");
         Console.WriteLine("|---|---|---|---|");
         foreach (bool withStart in new[] { false, true })
             foreach (var tuner in tuners)
@@ -84,7 +84,7 @@ public static class SearchBench
                 {
                     var r = Search(f.Model, f.Data, objective, tuner, tunerTrials, ts, Path.Combine(root, "tuners", $"{tuner}-{ts}-{withStart}.db"), false, withStart ? firstTable : null, sensitivity: withStart);
                     losses.Add(r.Best is { } b ? ExperimentResult.MetricsOf(b)!.Loss : double.NaN);
-                    if (r.Report.FirstOrDefault(x => x.Name == "best plan") is { } bp) reports.Add(bp.PAt1.Value);
+                    if (r.Report.FirstOrDefault(x => x.Name == "best plan") is { Retained: { } kept }) reports.Add(kept.Value);
                 }
                 double mean = losses.Average(), sd = Math.Sqrt(losses.Select(l => (l - mean) * (l - mean)).Sum() / Math.Max(1, losses.Count - 1));
                 Console.WriteLine($"| {tuner} | {(withStart ? "sensitivity" : "none")} | {mean:0.0000} ± {sd:0.0000} | {(reports.Count == 0 ? "-" : reports.Average().ToString("0.000", Inv))} |");

@@ -15,6 +15,8 @@ public sealed record ReportSplitScores
     public required string Name { get; init; }
     [System.Text.Json.Serialization.JsonPropertyName("p_at_1")]
     public required StudyEstimate PAt1 { get; init; }
+    /// <summary>Share of the facts the dense model knows (on this split) that this model still ranks first, with its interval; null for dense.</summary>
+    public StudyEstimate? Retained { get; init; }
     public required double Mrr { get; init; }
     public StudyEstimate? Crows { get; init; }
     public StudyEstimate? Ss { get; init; }
@@ -40,6 +42,7 @@ public sealed record ReportSplitScores
         {
             Name = name, NFacts = facts.Count,
             PAt1 = StudyEstimate.From(LamaIntervals.PAt1(facts, boot), dense is null ? null : LamaIntervals.Compare(dense.Relations, scores.Relations)),
+            Retained = dense is null ? null : StudyEstimate.From(LamaIntervals.PAt1(KnownFacts.Among(scores, dense), boot)),
             Mrr = scores.Mrr, Crows = crows, Ss = ss,
             SearchedBytes = searchedBytes, ModelBytes = modelBytes, BitsPerWeight = bitsPerWeight,
         };

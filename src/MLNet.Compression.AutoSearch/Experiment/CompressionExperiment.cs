@@ -10,6 +10,7 @@ using MLNet.Compression.AutoSearch.Space;
 using MLNet.Compression.AutoSearch.Storage;
 using MLNet.Compression.AutoSearch.Trials;
 using MLNet.Compression.AutoSearch.Tuners;
+using MLNet.Compression.Persistence;
 
 namespace MLNet.Compression.AutoSearch.Experiment;
 
@@ -40,6 +41,7 @@ public sealed class CompressionExperiment
     private bool _compareUniform;
     private bool _repair = true;
     private SensitivityTable? _givenSensitivity;
+    private Func<CompressionTrialRunner, ITrialRunner>? _trialRunner;
     private TimeSpan _heartbeatTimeout = TimeSpan.FromSeconds(60);
     private readonly int? _contextSeed;
 
@@ -64,6 +66,11 @@ public sealed class CompressionExperiment
     public CompressionExperiment SetSeed(int seed) { _seed = seed; return this; }
     /// <summary>Measure layer sensitivities and start every tuner from the knapsack allocation (default on).</summary>
     public CompressionExperiment SetSensitivityStart(bool on) { _sensitivity = on; return this; }
+    /// <summary>
+    /// Runs trials with the runner <paramref name="wrap"/> builds around the compression runner (a plug-in that measures
+    /// something more, or a test that makes a trial fail); the sensitivity pass and the report still use the compression runner.
+    /// </summary>
+    public CompressionExperiment SetTrialRunner(Func<CompressionTrialRunner, ITrialRunner> wrap) { _trialRunner = wrap; return this; }
     /// <summary>Use a sensitivity table measured before on the same model, space and data instead of measuring it again.</summary>
     public CompressionExperiment SetSensitivityTable(SensitivityTable table) { _givenSensitivity = table; return this; }
     /// <summary>Bring proposals over the size budget back inside it before running them (<see cref="BudgetRepair"/>; default on).</summary>
@@ -145,6 +152,7 @@ public sealed class CompressionExperiment
         _monitor.ReportProgress("dense model on the search split", 0, 1);
         var baseline = CompressionTrialRunner.Baseline(data, _fidelity, objective);
         var runner = new CompressionTrialRunner(data, space, judge, _fidelity, baseline, _seed);
+        ITrialRunner trialRunner = _trialRunner?.Invoke(runner) ?? runner;
 
         SensitivityTable? table = null;
         var starts = new List<Parameters>();
@@ -183,7 +191,7 @@ public sealed class CompressionExperiment
                 continue;
             }
             _monitor.ReportRunningTrial(trial);
-            RunTrial(store, runner, trial, worker, budget.Token);
+            RunTrial(store, trialRunner, trial, worker, budget.Token);
             if (budget.IsCancellationRequested) { stoppedBy = cancellation.IsCancellationRequested ? "cancelled" : "time"; break; }
             runHere++;
             var done = store.Trials(_study).First(t => t.Id == trial.Id);
@@ -353,12 +361,10 @@ public sealed class CompressionExperiment
     /// <summary>What a resumed study must match: the space, and the model with the objective, data and fidelities.</summary>
     private StudyDefinition Definition(SearchDataset data, CompressionSpace space, SearchObjective objective)
     {
+        // The model by content (SHA-256 of config.json and the weight files, as compressed manifests record a source), so
+        // a retrained model of the same shape is another model; a model built in memory is known by its size only.
         var model = new StringBuilder();
-        string folder = File.Exists(data.ModelPath) ? Path.GetDirectoryName(Path.GetFullPath(data.ModelPath))! : data.ModelPath;
-        if (File.Exists(Path.Combine(folder, "config.json"))) model.Append(File.ReadAllText(Path.Combine(folder, "config.json")));
-        foreach (var f in Directory.GetFiles(folder, "*.safetensors").Concat(Directory.GetFiles(folder, "*.bin")).Order(StringComparer.Ordinal))
-            model.Append('|').Append(Path.GetFileName(f)).Append(':').Append(new FileInfo(f).Length);
-        if (File.Exists(data.ModelPath)) model.Append('|').Append(new FileInfo(data.ModelPath).Length);
+        if (Directory.Exists(data.ModelPath) || File.Exists(data.ModelPath)) model.Append(CheckpointFingerprint.Compute(data.ModelPath).Sha256);
         model.Append("|dense_bytes=").Append(data.Dense.StorageBytes());
         string settings = $"objective={objective.Knowledge},{objective.BiasReference},{objective.SizeBudget},{objective.MaxKnowledgeDrop},{objective.MaxBiasShift};" +
             $"fidelity={string.Join(",", _fidelity.Fractions.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))}/{_fidelity.Eta};split={data.Options.Split.SearchFraction};" +

@@ -1,7 +1,12 @@
 namespace MLNet.Compression.AutoSearch.Objectives;
 
-/// <summary>The knowledge a search keeps: LAMA P@1, LAMA MRR, or (a cheap proxy for causal LMs) KL from the dense model on calibration text.</summary>
-public enum KnowledgeMetric { PAt1, Mrr, Kl }
+/// <summary>
+/// The knowledge a search keeps. Retained (the default): the share of the facts the dense model gets right (P@1) that the
+/// plan still gets right — what compression takes away, without the noise of facts the dense model never knew, which
+/// turn right or wrong by chance. PAt1 and Mrr: LAMA P@1 and MRR over every fact. Kl (a cheap proxy for causal LMs):
+/// KL of the next-token distributions from the dense model's on calibration text.
+/// </summary>
+public enum KnowledgeMetric { Retained, PAt1, Mrr, Kl }
 
 /// <summary>What a bias shift is measured from: the dense model's score on the same items, or 50 (no preference; the shift is then the growth of the distance from 50).</summary>
 public enum BiasReference { Base, Neutral }

@@ -20,9 +20,10 @@ public sealed class PlanJudge(SearchObjective objective, long denseSearchedBytes
 
     public long DenseSearchedBytes => denseSearchedBytes;
 
-    /// <summary>The knowledge value of <paramref name="s"/> (higher is better).</summary>
-    public double KnowledgeOf(ModelScores s) => objective.Knowledge switch
+    /// <summary>The knowledge value of <paramref name="s"/> (higher is better), against the dense model's scores on the same items.</summary>
+    public double KnowledgeOf(ModelScores s, ModelScores dense) => objective.Knowledge switch
     {
+        KnowledgeMetric.Retained => KnownFacts.Retained(s, dense),
         KnowledgeMetric.PAt1 => s.PAt1,
         KnowledgeMetric.Mrr => s.Mrr,
         _ => -(s.Kl ?? double.NaN),

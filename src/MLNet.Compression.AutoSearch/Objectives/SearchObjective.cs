@@ -8,11 +8,11 @@ namespace MLNet.Compression.AutoSearch.Objectives;
 /// </summary>
 public sealed record SearchObjective
 {
-    public KnowledgeMetric Knowledge { get; init; } = KnowledgeMetric.PAt1;
+    public KnowledgeMetric Knowledge { get; init; } = KnowledgeMetric.Retained;
     public BiasReference BiasReference { get; init; } = BiasReference.Base;
     /// <summary>Hard size bound; null: minimise size instead.</summary>
     public SizeBudget? SizeBudget { get; init; }
-    /// <summary>Hard bound on the knowledge drop from dense (P@1 or MRR points as fractions, e.g. 0.02; nats for KL).</summary>
+    /// <summary>Hard bound on the knowledge drop from dense (a share of the known facts for Retained, P@1 or MRR as fractions, e.g. 0.02; nats for KL).</summary>
     public double? MaxKnowledgeDrop { get; init; }
     /// <summary>Hard bound on the bias shift in score points (0–100 scale), the larger of CrowS-Pairs and StereoSet SS.</summary>
     public double? MaxBiasShift { get; init; }

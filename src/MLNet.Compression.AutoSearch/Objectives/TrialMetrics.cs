@@ -22,6 +22,8 @@ public sealed record TrialMetrics
     public double? KnowledgeDrop { get; init; }
     [JsonPropertyName("p_at_1")]
     public double? PAt1 { get; init; }
+    /// <summary>Share of the facts the dense model gets right that this plan still gets right.</summary>
+    public double? Retained { get; init; }
     public double? Mrr { get; init; }
     public double? FactNll { get; init; }
     public double? Kl { get; init; }

@@ -66,12 +66,12 @@ public sealed class CompressionTrialRunner : ITrialRunner
             cancellation.ThrowIfCancellationRequested();
             var s = _scorer.Score(model, SplitPart.Search, _fidelity.Fractions[r], bias: true, kl: _judge.Objective.Knowledge == KnowledgeMetric.Kl);
             var b = _base[r];
-            double k = _judge.KnowledgeOf(s), bk = _judge.KnowledgeOf(b);
+            double k = _judge.KnowledgeOf(s, b), bk = _judge.KnowledgeOf(b, b);
             last = _judge.Judge(new TrialMetrics
             {
                 Rung = r, Fraction = _fidelity.Fractions[r], Evaluated = true, NFacts = s.NFacts,
                 Knowledge = k, BaseKnowledge = bk, KnowledgeDrop = bk - k,
-                PAt1 = s.PAt1, Mrr = s.Mrr, FactNll = s.FactNll, Kl = s.Kl,
+                PAt1 = s.PAt1, Retained = KnownFacts.Retained(s, b), Mrr = s.Mrr, FactNll = s.FactNll, Kl = s.Kl,
                 Crows = s.Crows, BaseCrows = b.Crows, Ss = s.Ss, BaseSs = b.Ss, BiasShift = _judge.BiasShift(s, b),
                 SearchedBytes = searched, ModelBytes = modelBytes, BitsPerWeight = 8.0 * searched / _space.SearchedParameters,
                 LatencyMs = latency, Plan = plan.Summary(),

@@ -41,7 +41,7 @@ public static class SearchCommand
         var maxDrop = new Option<double?>("--max-knowledge-drop") { Description = "Largest knowledge loss from dense allowed (P@1 as a fraction, e.g. 0.02)." };
         var maxShift = new Option<double?>("--max-bias-shift") { Description = "Largest bias shift allowed, in score points (CrowS-Pairs and StereoSet SS)." };
         var biasRef = new Option<string>("--bias-reference") { Description = "Shift from the dense model's score (base) or growth of the distance from 50 (neutral).", DefaultValueFactory = _ => "base" };
-        var knowledge = new Option<string>("--knowledge") { Description = "Knowledge kept: p@1, mrr, or kl (causal LMs with --calibration).", DefaultValueFactory = _ => "p@1" };
+        var knowledge = new Option<string>("--knowledge") { Description = "Knowledge kept: retained (share of the facts dense knows that the plan keeps), p@1, mrr, or kl (causal LMs with --calibration).", DefaultValueFactory = _ => "retained" };
         var tuner = new Option<string>("--tuner") { Description = $"Tuner: {string.Join(", ", TunerCatalog.Names)}.", DefaultValueFactory = _ => "cfo" };
         var trials = new Option<int>("--trials") { Description = "Trials in the study (all workers together).", DefaultValueFactory = _ => 30 };
         var time = new Option<double?>("--time") { Description = "Stop this worker after this many seconds (a later run resumes)." };
@@ -74,8 +74,8 @@ public static class SearchCommand
             {
                 Knowledge = r.GetValue(knowledge) switch
                 {
-                    "p@1" or "P@1" => KnowledgeMetric.PAt1, "mrr" => KnowledgeMetric.Mrr, "kl" => KnowledgeMetric.Kl,
-                    var k => throw new UsageException($"--knowledge: \"{k}\" (expected p@1, mrr or kl)."),
+                    "retained" => KnowledgeMetric.Retained, "p@1" or "P@1" => KnowledgeMetric.PAt1, "mrr" => KnowledgeMetric.Mrr, "kl" => KnowledgeMetric.Kl,
+                    var k => throw new UsageException($"--knowledge: \"{k}\" (expected retained, p@1, mrr or kl)."),
                 },
                 BiasReference = r.GetValue(biasRef) switch
                 {

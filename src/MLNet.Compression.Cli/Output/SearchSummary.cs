@@ -32,6 +32,8 @@ public static class SearchSummary
         {
             lines.Add($"[bold]report split[/] ({bestReport.NFacts} facts the search never measured; 95% intervals; p: paired test against dense):");
             lines.Add("  " + Compare("LAMA P@1", dense.PAt1, bestReport.PAt1, "0.000"));
+            if (bestReport.Retained is { } kept)
+                lines.Add($"  {"facts kept",-13} {Estimate(kept, "0.000")} of the {Math.Round(dense.PAt1.Value * dense.NFacts)} facts dense knows");
             if (dense.Crows is { } dc && bestReport.Crows is { } bc) lines.Add("  " + Compare("CrowS-Pairs", dc, bc, "0.0"));
             if (dense.Ss is { } ds && bestReport.Ss is { } bs) lines.Add("  " + Compare("StereoSet SS", ds, bs, "0.0"));
         }
@@ -54,9 +56,9 @@ public static class SearchSummary
         if (uniform.Count > 0 && dense is not null)
         {
             var table = new Table().Border(TableBorder.Simple).Title("report split: best plan against uniform plans that fit the budget");
-            foreach (var c in new[] { "plan", "bits/w", "LAMA P@1 [[95% CI]]", "vs dense p" }) table.AddColumn(c);
-            foreach (var x in new[] { dense }.Concat(bestReport is null ? [] : [bestReport]).Concat(uniform.OrderByDescending(u => u.PAt1.Value)))
-                table.AddRow(Markup.Escape(x.Name), x.BitsPerWeight.ToString("0.00", Inv), Estimate(x.PAt1, "0.000"), x.PAt1.PVsBase?.ToString("0.000", Inv) ?? "");
+            foreach (var c in new[] { "plan", "bits/w", "facts kept [[95% CI]]", "LAMA P@1 [[95% CI]]", "vs dense p" }) table.AddColumn(c);
+            foreach (var x in new[] { dense }.Concat(bestReport is null ? [] : [bestReport]).Concat(uniform.OrderByDescending(u => u.Retained?.Value ?? u.PAt1.Value)))
+                table.AddRow(Markup.Escape(x.Name), x.BitsPerWeight.ToString("0.00", Inv), x.Retained is { } k ? Estimate(k, "0.000") : "1", Estimate(x.PAt1, "0.000"), x.PAt1.PVsBase?.ToString("0.000", Inv) ?? "");
             AnsiConsole.Write(table);
         }
     }
