@@ -10,6 +10,8 @@ using MLNet.Compression.AutoSearch.Space;
 using MLNet.Compression.AutoSearch.Storage;
 using MLNet.Compression.AutoSearch.Trials;
 using MLNet.Compression.AutoSearch.Tuners;
+using MLNet.Compression.IO;
+using MLNet.Compression.Persistence;
 
 namespace MLNet.Compression.AutoSearch.Experiment;
 
@@ -355,6 +357,10 @@ public sealed class CompressionExperiment
         foreach (var f in Directory.GetFiles(folder, "*.safetensors").Concat(Directory.GetFiles(folder, "*.bin")).Order(StringComparer.Ordinal))
             model.Append('|').Append(Path.GetFileName(f)).Append(':').Append(new FileInfo(f).Length);
         if (File.Exists(data.ModelPath)) model.Append('|').Append(new FileInfo(data.ModelPath).Length);
+        // The weights' content, not just their sizes: a model retrained with the same shape has the same config and file
+        // sizes, and resuming its study would mix trials of two models. Portable across machines (no path or time).
+        try { model.Append("|sha256=").Append(CheckpointFingerprint.Compute(data.ModelPath).Sha256); }
+        catch (CheckpointException) { /* a form the fingerprint does not know: the sizes above are all there is */ }
         model.Append("|dense_bytes=").Append(data.Dense.StorageBytes());
         string settings = $"objective={objective.Knowledge},{objective.BiasReference},{objective.SizeBudget},{objective.MaxKnowledgeDrop},{objective.MaxBiasShift};" +
             $"fidelity={string.Join(",", _fidelity.Fractions.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))}/{_fidelity.Eta};split={data.Options.Split.SearchFraction};" +
