@@ -10,6 +10,7 @@ using MLNet.Compression.AutoSearch.Space;
 using MLNet.Compression.AutoSearch.Storage;
 using MLNet.Compression.AutoSearch.Trials;
 using MLNet.Compression.AutoSearch.Tuners;
+using MLNet.Compression.IO;
 using MLNet.Compression.Persistence;
 
 namespace MLNet.Compression.AutoSearch.Experiment;
@@ -242,7 +243,9 @@ public sealed class CompressionExperiment
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            // Stopped by the time budget or the caller: the trial stays with this worker and is rerun by the next run.
+            // Stopped by the time budget or the caller: the trial goes back to the queue, and the next run (or another
+            // worker) reruns it at once.
+            store.Release(_study, trial.Id, worker);
             return;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -364,7 +367,11 @@ public sealed class CompressionExperiment
         // The model by content (SHA-256 of config.json and the weight files, as compressed manifests record a source), so
         // a retrained model of the same shape is another model; a model built in memory is known by its size only.
         var model = new StringBuilder();
-        if (Directory.Exists(data.ModelPath) || File.Exists(data.ModelPath)) model.Append(CheckpointFingerprint.Compute(data.ModelPath).Sha256);
+        if (Directory.Exists(data.ModelPath) || File.Exists(data.ModelPath))
+        {
+            try { model.Append(CheckpointFingerprint.Compute(data.ModelPath).Sha256); }
+            catch (CheckpointException) { /* a form the fingerprint does not know: the dense size below is all there is */ }
+        }
         model.Append("|dense_bytes=").Append(data.Dense.StorageBytes());
         string settings = $"objective={objective.Knowledge},{objective.BiasReference},{objective.SizeBudget},{objective.MaxKnowledgeDrop},{objective.MaxBiasShift};" +
             $"fidelity={string.Join(",", _fidelity.Fractions.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))}/{_fidelity.Eta};split={data.Options.Split.SearchFraction};" +

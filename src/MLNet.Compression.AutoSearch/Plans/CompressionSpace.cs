@@ -18,9 +18,12 @@ public sealed class CompressionSpace
     public const string QuantizerParameter = "quantizer";
     public const string GroupSizeParameter = "group_size";
 
-    private static readonly string[] KnownPruners = ["magnitude", "wanda", "sparsegpt", "nm"];
-    private static readonly string[] KnownBits = ["none", "16", "8", "4", "3", "2"];
-    private static readonly string[] KnownQuantizers = ["rtn", "gptq", "dynamic-int8"];
+    /// <summary>The pruners a plan can use.</summary>
+    public static readonly string[] KnownPruners = ["magnitude", "wanda", "sparsegpt", "nm"];
+    /// <summary>The bit-widths a plan can use ("none": float32).</summary>
+    public static readonly string[] KnownBits = ["none", "16", "8", "4", "3", "2"];
+    /// <summary>The quantizers a plan can use.</summary>
+    public static readonly string[] KnownQuantizers = ["rtn", "gptq", "dynamic-int8"];
 
     private readonly Dictionary<string, Linear> _layers;
 

@@ -49,6 +49,13 @@ public interface IStudyStore : IDisposable
     /// </summary>
     bool Complete(string study, int trialId, string worker, TrialStatus status, string? metricsJson, string? error, double durationSeconds);
 
+    /// <summary>
+    /// Gives a running trial back to the queue (a worker stopped by its time budget or by the user before the trial
+    /// ended), so the next claim reruns it at once instead of after the heartbeat timeout; false when the trial is not
+    /// this worker's.
+    /// </summary>
+    bool Release(string study, int trialId, string worker);
+
     /// <summary>A study-level JSON value (the base model's scores, layer sensitivities), or null.</summary>
     string? GetBlob(string study, string key);
 

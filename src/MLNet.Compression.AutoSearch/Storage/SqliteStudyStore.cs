@@ -265,6 +265,10 @@ public sealed class SqliteStudyStore : IStudyStore
             });
     }
 
+    /// <inheritdoc />
+    public bool Release(string study, int trialId, string worker)
+        => UpdateOwned(study, trialId, worker, "status = 'queued', worker = NULL, heartbeat = @now", _ => { });
+
     /// <summary>One UPDATE of a trial, applied only while <paramref name="worker"/> owns it and it runs.</summary>
     private bool UpdateOwned(string study, int trialId, string worker, string set, Action<SqliteParameterCollection> bind) => Run(connection =>
     {

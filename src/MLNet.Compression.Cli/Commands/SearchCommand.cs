@@ -93,9 +93,11 @@ public static class SearchCommand
                     "layer" => PlanGranularity.Layer, "block" => PlanGranularity.BlockGroup,
                     var g => throw new UsageException($"--granularity: \"{g}\" (expected layer or block)."),
                 },
-                Bits = List(r.GetValue(bits)!), Pruners = List(r.GetValue(pruners)!), Quantizers = List(r.GetValue(quantizers)!),
-                GroupSizes = List(r.GetValue(groupSizes)!).Select(g => int.TryParse(g, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int x) ? x
-                    : throw new UsageException($"--group-sizes: \"{g}\" is not an integer.")).ToList(),
+                Bits = Known("--bits", "bit-width", r.GetValue(bits)!, CompressionSpace.KnownBits),
+                Pruners = Known("--pruners", "pruner", r.GetValue(pruners)!, CompressionSpace.KnownPruners),
+                Quantizers = Known("--quantizers", "quantizer", r.GetValue(quantizers)!, CompressionSpace.KnownQuantizers),
+                GroupSizes = List(r.GetValue(groupSizes)!).Select(g => int.TryParse(g, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int x) && (x == -1 || (x > 0 && x % 32 == 0)) ? x
+                    : throw new UsageException($"--group-sizes: \"{g}\" (expected multiples of 32, or -1 for one group per row).")).ToList(),
                 MaxSparsity = r.GetValue(maxSparsity),
             };
             SearchSpace? narrowing = r.GetValue(space) is { } spaceFile ? UserInput.Check(() => SearchSpace.FromJson(File.ReadAllText(spaceFile), spaceFile)) : null;
@@ -180,6 +182,16 @@ public static class SearchCommand
     }
 
     private static List<string> List(string text) => text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+
+    /// <summary>The comma list of <paramref name="option"/>, each value one of <paramref name="known"/>; otherwise one line naming the option, before the model loads.</summary>
+    private static List<string> Known(string option, string what, string text, string[] known)
+    {
+        var list = List(text);
+        if (list.Count == 0) throw new UsageException($"{option}: no value given (known: {string.Join(", ", known)}).");
+        foreach (var v in list)
+            if (!known.Contains(v, StringComparer.Ordinal)) throw new UsageException($"{option}: unknown {what} \"{v}\" (known: {string.Join(", ", known)}).");
+        return list;
+    }
 
     private static FidelitySchedule ParseFidelities(string text)
     {

@@ -166,6 +166,22 @@ public sealed class SqliteStudyStoreTests : IDisposable
     }
 
     [Fact]
+    public void AReleasedTrialIsClaimedAgainAtOnce_OnlyByItsOwner()
+    {
+        using var store = new SqliteStudyStore(DbPath);
+        store.OpenStudy(Definition("s"));
+        string owner = WorkerId.New(), other = WorkerId.New();
+        var timeout = TimeSpan.FromMinutes(10);
+        var t = store.Claim("s", owner, 1, timeout, ById)!;
+        Assert.False(store.Release("s", t.Id, other));          // not the other's to give back
+        Assert.Null(store.Claim("s", other, 1, timeout, ById));  // still running, heartbeat fresh
+        Assert.True(store.Release("s", t.Id, owner));
+        var again = store.Claim("s", other, 1, timeout, ById)!;
+        Assert.Equal((t.Id, 2, other), (again.Id, again.Attempts, again.Worker));
+        Assert.False(store.Complete("s", t.Id, owner, TrialStatus.Finished, "{}", null, 1));
+    }
+
+    [Fact]
     public void RepeatedProposalIsRefusedAndNothingIsInserted()
     {
         using var store = new SqliteStudyStore(DbPath);
