@@ -25,21 +25,3 @@ public sealed record MeasuredTrial(TrialRecord Trial, TrialMetrics Metrics)
         return m.Knowledge == m.Mrr ? KnowledgeUnit.Mrr : KnowledgeUnit.Kl;
     }
 }
-
-/// <summary>The knowledge score a search kept, which decides how its drop is shown: points of P@1 or MRR, or nats of KL.</summary>
-public enum KnowledgeUnit { PAt1, Mrr, Kl }
-
-/// <summary>How a knowledge drop reads in charts and tables.</summary>
-public static class KnowledgeUnits
-{
-    /// <summary>P@1 and MRR are fractions, shown as points (× 100); KL stays in nats.</summary>
-    public static double Scale(this KnowledgeUnit u) => u == KnowledgeUnit.Kl ? 1 : 100;
-
-    /// <summary>"P@1 drop (points)", "MRR drop (points)" or "KL from dense (nats)".</summary>
-    public static string DropLabel(this KnowledgeUnit u) => u switch
-    {
-        KnowledgeUnit.PAt1 => "LAMA P@1 drop from dense (points)",
-        KnowledgeUnit.Mrr => "LAMA MRR drop from dense (points)",
-        _ => "knowledge lost: KL from dense (nats)",
-    };
-}
