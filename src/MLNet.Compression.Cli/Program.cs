@@ -26,6 +26,7 @@ public static class Program
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(StudyCommand.Create());
         root.Subcommands.Add(SearchCommand.Create());
+        root.Subcommands.Add(SearchStatusCommand.Create());
         root.Subcommands.Add(ProbeCommand.Create());
         root.Subcommands.Add(PerplexityCommand.Create());
         root.Subcommands.Add(PruneCommand.Create());

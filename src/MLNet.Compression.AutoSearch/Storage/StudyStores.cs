@@ -21,6 +21,13 @@ public static class StudyStores
             : new PostgresStudyStore(parsed.Postgres!, parsed.Description);
     }
 
+    /// <summary>
+    /// The absolute file a SQLite URL names, or null for a PostgreSQL URL; throws <see cref="ArgumentException"/> like
+    /// <see cref="Open"/> on a URL that does not parse. Lets a read-only caller check the file exists before
+    /// <see cref="Open"/>, which would create it.
+    /// </summary>
+    public static string? SqlitePath(string url, string where) => StorageUrl.Parse(url, where).SqlitePath;
+
     /// <summary><paramref name="url"/> as messages and logs may show it: the password replaced or left out.</summary>
     public static string Describe(string url) => StorageUrl.Describe(url);
 }

@@ -15,6 +15,9 @@ public sealed record ChartPoint(double X, double Y)
     /// <summary>Short text written next to the marker, for scatter charts where every point is a different model.</summary>
     public string? Label { get; init; }
 
+    /// <summary>Fill of this point's marker instead of its series' colour, for a third quantity on a <see cref="ColorScale"/>.</summary>
+    public string? Color { get; init; }
+
     /// <summary>
     /// The line passes through this point but draws no marker or interval there: a pruning curve starts at the dense model's
     /// value, which the dense series marks itself.

@@ -5,7 +5,7 @@ using MLNet.Compression.Study;
 namespace MLNet.Compression.Reporting;
 
 /// <summary>How the report writes numbers, intervals, p-values and point names; every string from data goes through <see cref="Html"/>.</summary>
-internal static class ReportText
+public static class ReportText
 {
     /// <summary>Text made safe for HTML and SVG (element content and quoted attributes).</summary>
     public static string Html(string? s) => WebUtility.HtmlEncode(s ?? "");

@@ -13,7 +13,8 @@ namespace MLNet.Compression.Reporting;
 /// </summary>
 public static class StudyReport
 {
-    private const string Css =
+    /// <summary>The page style every report shares (fonts, headings, chart grid, figures, tables with intervals), so the search report reads like the study report.</summary>
+    public const string Css =
         "body{font-family:'DejaVu Sans',Verdana,sans-serif;margin:18px 24px;color:#222;background:#fafafa}" +
         "h1{font-size:24px;margin:0 0 6px}h2{font-size:20px;margin:34px 0 8px;border-bottom:2px solid #ddd;padding-bottom:4px}h2 small{font-weight:normal;color:#666;font-size:14px}" +
         "h3{font-size:16px;margin:22px 0 8px}.lead{color:#444;max-width:110ch;margin:4px 0 12px}" +

@@ -30,6 +30,19 @@ public sealed class SvgChart
     /// <summary>A dashed horizontal line with its label, such as 50 = no preference on a bias score.</summary>
     public (double Y, string Label)? ReferenceLine { get; init; }
 
+    /// <summary>A dashed vertical line with its label (named in the legend), such as a size limit on a size axis.</summary>
+    public (double X, string Label)? XReferenceLine { get; init; }
+
+    /// <summary>
+    /// Places x on a base-2 logarithmic axis with ticks at 1, 1.5, 2, 3, 4, 6, 8 … (bits per weight from 2 to 32 then
+    /// share the width instead of the dense model's 32 squeezing every compressed point into one corner). Non-positive
+    /// x values are not drawn.
+    /// </summary>
+    public bool XLog { get; init; }
+
+    /// <summary>The colour scale of points that carry their own <see cref="ChartPoint.Color"/>, drawn as a bar under the legend.</summary>
+    public ColorScale? ColorScale { get; init; }
+
     /// <summary>The "how to read this" line shown under the chart by <see cref="ToFigure"/>.</summary>
     public string? Caption { get; init; }
 
@@ -55,13 +68,14 @@ public sealed class SvgChart
         int pw = Width - Left - Right, ph = PlotHeight;
         var legend = LayoutLegend(pw);
         int legendRows = legend.Count == 0 ? 0 : legend.Max(e => e.Row) + 1;
-        int height = Top + ph + AxisBand + LegendTop + legendRows * LegendRow + 4;
+        int scaleBand = ColorScale is null ? 0 : ColorScale.BarHeight + 6;
+        int height = Top + ph + AxisBand + LegendTop + legendRows * LegendRow + scaleBand + 4;
 
-        var points = Series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
-        var xr = AxisRange.Around(points.Select(p => p.X).Concat(XInclude));
+        var points = Series.SelectMany(s => s.Points).Where(Drawable).ToList();
+        var xr = AxisRange.Around(points.Select(p => Tx(p.X)).Concat(XInclude.Select(Tx)).Concat(XReferenceLine is { } xl ? [Tx(xl.X)] : []).Where(double.IsFinite));
         var yr = AxisRange.Around(points.SelectMany(p => new[] { p.Y, p.Low ?? p.Y, p.High ?? p.Y })
             .Concat(YInclude).Concat(ReferenceLine is { } rl ? [rl.Y] : []));
-        double X(double x) => Left + (x - xr.Min) / (xr.Max - xr.Min) * pw;
+        double X(double x) => Left + (Tx(x) - xr.Min) / (xr.Max - xr.Min) * pw;
         double Y(double y) => Top + ph - (y - yr.Min) / (yr.Max - yr.Min) * ph;
 
         var sb = new StringBuilder();
@@ -75,11 +89,11 @@ public sealed class SvgChart
             sb.Append($"<line x1=\"{Left}\" x2=\"{Left + pw}\" y1=\"{F(Y(t))}\" y2=\"{F(Y(t))}\" stroke=\"#e6e6e6\"/>");
             sb.Append($"<text x=\"{Left - 7}\" y=\"{F(Y(t) + 4)}\" text-anchor=\"end\" fill=\"#333\">{AxisRange.Format(t, yStep)}</text>");
         }
-        foreach (double t in xr.Ticks(7))
+        foreach (double t in XLog ? LogTicks(xr) : xr.Ticks(7))
         {
             sb.Append($"<line x1=\"{F(X(t))}\" x2=\"{F(X(t))}\" y1=\"{Top}\" y2=\"{Top + ph}\" stroke=\"#f0f0f0\"/>");
             sb.Append($"<line x1=\"{F(X(t))}\" x2=\"{F(X(t))}\" y1=\"{Top + ph}\" y2=\"{Top + ph + 4}\" stroke=\"#555\"/>");
-            sb.Append($"<text x=\"{F(X(t))}\" y=\"{Top + ph + 17}\" text-anchor=\"middle\" fill=\"#333\">{AxisRange.Format(t, xStep)}{Esc(XTickSuffix)}</text>");
+            sb.Append($"<text x=\"{F(X(t))}\" y=\"{Top + ph + 17}\" text-anchor=\"middle\" fill=\"#333\">{(XLog ? t.ToString("0.##", CultureInfo.InvariantCulture) : AxisRange.Format(t, xStep))}{Esc(XTickSuffix)}</text>");
         }
         sb.Append($"<text x=\"{Left + pw / 2}\" y=\"{Top + ph + 36}\" text-anchor=\"middle\" fill=\"#222\">{Esc(XLabel)}</text>");
         sb.Append($"<text transform=\"translate(16,{Top + ph / 2}) rotate(-90)\" text-anchor=\"middle\" fill=\"#222\">{Esc(YLabel)}</text>");
@@ -87,9 +101,11 @@ public sealed class SvgChart
         {
             sb.Append($"<line x1=\"{Left}\" x2=\"{Left + pw}\" y1=\"{F(Y(r.Y))}\" y2=\"{F(Y(r.Y))}\" stroke=\"#555\" stroke-width=\"1.3\" stroke-dasharray=\"6,4\"/>");
         }
+        if (XReferenceLine is { } xv)
+            sb.Append($"<line x1=\"{F(X(xv.X))}\" x2=\"{F(X(xv.X))}\" y1=\"{Top}\" y2=\"{Top + ph}\" stroke=\"#b2182b\" stroke-width=\"1.5\" stroke-dasharray=\"7,3,2,3\"/>");
 
         // Bands first, then lines, bars and markers, so no band covers a marker of another series.
-        var drawn = Series.Select(s => (s, pts: s.Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).OrderBy(p => p.X).ToList())).ToList();
+        var drawn = Series.Select(s => (s, pts: s.Points.Where(Drawable).OrderBy(p => p.X).ToList())).ToList();
         double Px(ChartSeries s, ChartPoint p) => X(p.X) + (p.Anchor ? 0 : s.DodgePx);
         foreach (var (s, pts) in drawn.Where(d => d.s.Intervals == IntervalStyle.Band))
         {
@@ -123,7 +139,7 @@ public sealed class SvgChart
             foreach (var p in pts.Where(p => !p.Anchor))
             {
                 double x = Px(s, p), y = Y(p.Y);
-                Marker(sb, s.Style, x, y, 4.6, p.Hover);
+                Marker(sb, p.Color is null ? s.Style : s.Style with { Color = p.Color }, x, y, 4.6, p.Hover);
                 occupied.Add((x - 5, y - 5, x + 5, y + 5));
             }
         var plot = (X0: Left + 2.0, Y0: Top + 2.0, X1: Left + pw - 2.0, Y1: Top + ph - 2.0);
@@ -136,10 +152,16 @@ public sealed class SvgChart
         foreach (var e in legend)
         {
             double x = Left + e.X, y = ly0 + e.Row * LegendRow;
+            if (e.Vertical)
+            {
+                sb.Append($"<line x1=\"{F(x + 14)}\" x2=\"{F(x + 14)}\" y1=\"{F(y - 7)}\" y2=\"{F(y + 7)}\" stroke=\"#b2182b\" stroke-width=\"1.5\" stroke-dasharray=\"4,2\"/>");
+                sb.Append($"<text x=\"{F(x + 34)}\" y=\"{F(y + 4)}\" fill=\"#222\">{Esc(e.Label)}</text>");
+                continue;
+            }
             if (e.Series is null)
             {
                 sb.Append($"<line x1=\"{F(x)}\" x2=\"{F(x + 28)}\" y1=\"{F(y)}\" y2=\"{F(y)}\" stroke=\"#555\" stroke-width=\"1.3\" stroke-dasharray=\"6,4\"/>");
-                sb.Append($"<text x=\"{F(x + 34)}\" y=\"{F(y + 4)}\" fill=\"#222\">{Esc(ReferenceLine!.Value.Label)}</text>");
+                sb.Append($"<text x=\"{F(x + 34)}\" y=\"{F(y + 4)}\" fill=\"#222\">{Esc(e.Label)}</text>");
                 continue;
             }
             if (e.Series.Line)
@@ -147,9 +169,11 @@ public sealed class SvgChart
                 string dash = e.Series.Style.Dash is null ? "" : $" stroke-dasharray=\"{e.Series.Style.Dash}\"";
                 sb.Append($"<line x1=\"{F(x)}\" x2=\"{F(x + 28)}\" y1=\"{F(y)}\" y2=\"{F(y)}\" stroke=\"{e.Series.Style.Color}\" stroke-width=\"2.2\"{dash}/>");
             }
-            Marker(sb, e.Series.Style, x + 14, y, 4.6, null);
+            // A line through anchors only (a front, a best-so-far step) has no markers on the plot, so none in its legend either.
+            if (e.Series.Points.Any(p => !p.Anchor)) Marker(sb, e.Series.Style, x + 14, y, 4.6, null);
             sb.Append($"<text x=\"{F(x + 34)}\" y=\"{F(y + 4)}\" fill=\"#222\">{Esc(e.Series.Name)}</text>");
         }
+        ColorScale?.AppendBar(sb, Left, ly0 + legendRows * LegendRow - 4, Math.Min(pw, 420));
         sb.Append("</svg>");
         return sb.ToString();
     }
@@ -158,21 +182,40 @@ public sealed class SvgChart
     /// Legend entries placed left to right, wrapping to a new row when the plot's width is used up. The reference line is
     /// named here (a null series) rather than on the plot, where its label would collide with data lying near it.
     /// </summary>
-    private List<(ChartSeries? Series, double X, int Row)> LayoutLegend(int width)
+    private List<(ChartSeries? Series, string Label, bool Vertical, double X, int Row)> LayoutLegend(int width)
     {
-        var entries = new List<(ChartSeries?, double, int)>();
+        var entries = new List<(ChartSeries?, string, bool, double, int)>();
         double x = 0;
         int row = 0;
-        var items = Series.Cast<ChartSeries?>().ToList();
-        if (ReferenceLine is not null) items.Add(null);
-        foreach (var s in items)
+        var items = Series.Select(s => ((ChartSeries?)s, s.Name, false)).ToList();
+        if (ReferenceLine is { } h) items.Add((null, h.Label, false));
+        if (XReferenceLine is { } v) items.Add((null, v.Label, true));
+        foreach (var (s, label, vertical) in items)
         {
-            double w = 34 + (s?.Name ?? ReferenceLine!.Value.Label).Length * CharWidth + 16;
+            double w = 34 + label.Length * CharWidth + 16;
             if (x > 0 && x + w > width) { x = 0; row++; }
-            entries.Add((s, x, row));
+            entries.Add((s, label, vertical, x, row));
             x += w;
         }
         return entries;
+    }
+
+    /// <summary>Whether a point can be placed: finite, and on a log axis right of zero.</summary>
+    private bool Drawable(ChartPoint p) => double.IsFinite(p.X) && double.IsFinite(p.Y) && (!XLog || p.X > 0);
+
+    /// <summary>x as the axis measures it: log2 on a logarithmic axis.</summary>
+    private double Tx(double x) => XLog ? (x > 0 ? Math.Log2(x) : double.NaN) : x;
+
+    /// <summary>Ticks of a log2 axis whose range <paramref name="r"/> is in log2 units: 2^k and 1.5·2^k, only 2^k when those crowd.</summary>
+    private static IReadOnlyList<double> LogTicks(AxisRange r)
+    {
+        var all = new List<double>();
+        for (int k = (int)Math.Floor(r.Min) - 1; k <= (int)Math.Ceiling(r.Max); k++)
+            foreach (double m in new[] { 1.0, 1.5 })
+                if (Math.Log2(m * Math.Pow(2, k)) is var l && l >= r.Min && l <= r.Max) all.Add(m * Math.Pow(2, k));
+        if (all.Count > 9) all = all.Where(t => Math.Abs(Math.Log2(t) - Math.Round(Math.Log2(t))) < 1e-9).ToList();
+        // A narrow range between two powers of two still needs a scale: round linear ticks, placed on the log axis.
+        return all.Count >= 2 ? all : new AxisRange(Math.Pow(2, r.Min), Math.Pow(2, r.Max)).Ticks(5);
     }
 
     /// <summary>

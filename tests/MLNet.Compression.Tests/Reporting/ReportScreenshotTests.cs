@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MLNet.Compression.Reporting;
 using MLNet.Compression.Tests.IO;
 
@@ -14,15 +13,12 @@ public class ReportScreenshotTests
     [SkippableFact]
     public void Screenshot_OfANamburiStudyAndACheckpointSeries_HasCharts()
     {
-        string? browser = FindBrowser();
-        Skip.If(browser is null && Environment.GetEnvironmentVariable("MLNET_SKIP_BROWSER_TESTS") == "1", "Chromium not installed and MLNET_SKIP_BROWSER_TESTS=1.");
-        Assert.True(browser is not null,
-            "Chromium is needed to screenshot the report: install it (Debian/Ubuntu: apt-get install -y chromium fonts-dejavu-core) or set MLNET_SKIP_BROWSER_TESTS=1 to skip.");
+        string browser = HeadlessChromium.Require();
 
         using var dir = new TempDir();
         string html = dir.File("report.html"), png = dir.File("report.png");
         StudyReport.WriteHtml([.. ReportSamples.GoncalvesSeries(), ReportSamples.Namburi()], html);
-        Screenshot(browser!, html, png, dir.File("profile"));
+        HeadlessChromium.Screenshot(browser, html, png, dir.File("profile"));
 
         if (Environment.GetEnvironmentVariable("MLNET_REPORT_ARTIFACTS") is { Length: > 0 } keep)
         {
@@ -52,30 +48,5 @@ public class ReportScreenshotTests
         Assert.True(nonWhite > sampled / 50, $"{nonWhite} of {sampled} sampled pixels are not white: the page looks blank.");
         // Series lines and markers are the only strongly coloured things on the page.
         Assert.True(saturated > 1000, $"{saturated} strongly coloured pixels: no chart series were drawn.");
-    }
-
-    private static string? FindBrowser() =>
-        new[] { "chromium", "chromium-browser" }
-            .SelectMany(name => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Select(d => Path.Combine(d, name)))
-            .FirstOrDefault(File.Exists);
-
-    private static void Screenshot(string browser, string html, string png, string profile)
-    {
-        var start = new ProcessStartInfo(browser) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in new[]
-        {
-            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", $"--user-data-dir={profile}",
-            $"--screenshot={png}", "--window-size=1400,2400", new Uri(html).AbsoluteUri,
-        })
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"Chromium took over two minutes to screenshot {html}.");
-        }
-        Assert.True(File.Exists(png), $"Chromium exited with {process.ExitCode} and no screenshot:\n{stderr.Result}");
     }
 }
