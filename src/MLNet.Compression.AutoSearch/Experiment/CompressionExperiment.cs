@@ -172,13 +172,20 @@ public sealed class CompressionExperiment
         }
         var tunerOptions = new TunerOptions { Seed = _seed, Starts = starts };
         var repair = _repair ? new BudgetRepair(space, table, limit) : null;
+        // The clock is read directly as well as through CancelAfter: a timer needs a free pool thread to fire, which a busy
+        // process may not give it for a while, and the budget must hold at every trial boundary regardless.
+        bool Stopping()
+        {
+            if (_timeBudget is { } limit && clock.Elapsed >= limit) budget.Cancel();
+            return budget.IsCancellationRequested;
+        }
         string worker = WorkerId.New();
         int runHere = 0;
         string stoppedBy = "trials";
         TrialRecord? best = null;
         while (true)
         {
-            if (budget.IsCancellationRequested) { stoppedBy = cancellation.IsCancellationRequested ? "cancelled" : "time"; break; }
+            if (Stopping()) { stoppedBy = cancellation.IsCancellationRequested ? "cancelled" : "time"; break; }
             TrialRecord? trial;
             try { trial = store.Claim(_study, worker, _maxTrials, _heartbeatTimeout, (id, trials) => Propose(space.Space, space.Canonical, tunerOptions, repair, id, trials)); }
             catch (SearchSpaceExhaustedException e) { _monitor.ReportMessage(e.Message); stoppedBy = "exhausted"; break; }
@@ -193,7 +200,7 @@ public sealed class CompressionExperiment
             }
             _monitor.ReportRunningTrial(trial);
             RunTrial(store, trialRunner, trial, worker, budget.Token);
-            if (budget.IsCancellationRequested) { stoppedBy = cancellation.IsCancellationRequested ? "cancelled" : "time"; break; }
+            if (Stopping()) { stoppedBy = cancellation.IsCancellationRequested ? "cancelled" : "time"; break; }
             runHere++;
             var done = store.Trials(_study).First(t => t.Id == trial.Id);
             if (done.Status == TrialStatus.Failed) _monitor.ReportFailedTrial(done, done.Error ?? "failed");

@@ -1,3 +1,4 @@
+using MLNet.Compression.AutoSearch.Objectives;
 using System.Globalization;
 using System.Text.Json;
 using MLNet.Compression.AutoSearch.Storage;

@@ -1,3 +1,4 @@
+using MLNet.Compression.AutoSearch.Objectives;
 using MLNet.Compression.AutoSearch.Evaluation;
 using MLNet.Compression.AutoSearch.Experiment;
 using MLNet.Compression.AutoSearch.Plans;
