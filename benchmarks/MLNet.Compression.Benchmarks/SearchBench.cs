@@ -61,13 +61,19 @@ public static class SearchBench
             foreach (var r in new[] { dense }.Concat(uniform).Append(knapsack).Append(best))
                 if (r is not null) Console.WriteLine($"| {(ReferenceEquals(r, knapsack) ? "sensitivity + knapsack" : ReferenceEquals(r, best) ? $"searched (cfo, {trials} trials)" : r.Name)} | {r.BitsPerWeight:0.00} | {(r.Retained is { } k ? Est(k) : "1")} | {Est(r.PAt1)} | {r.PAt1.PVsBase?.ToString("0.000", Inv) ?? ""} |");
             var top = uniform.FirstOrDefault();
-            string margin = top is null || best is null ? "no uniform plan fits" :
-                $"{best.Retained!.Value - top.Retained!.Value:+0.000;-0.000} (half-widths: uniform {(top.Retained.CiHigh - top.Retained.CiLow) / 2:0.000}, searched {(best.Retained.CiHigh - best.Retained.CiLow) / 2:0.000})";
+            string Paired(ReportSplitScores? plan)
+            {
+                if (top is null || plan is null) return "no uniform plan fits";
+                var (d, test) = ReportSplitScores.CompareKept(top, plan);
+                return $"{d.Estimate:+0.000;-0.000} [{d.Low:+0.000;-0.000}, {d.High:+0.000;-0.000}], p = {test.PValue:0.000} ({test.Gained} facts gained, {test.Lost} lost)";
+            }
+            string margin = Paired(best);
+            Console.WriteLine($"knapsack − best uniform: {Paired(knapsack)}; searched − best uniform: {margin}; marginal half-widths: uniform {(top is null ? 0 : (top.Retained!.CiHigh - top.Retained.CiLow) / 2):0.000}, searched {(best is null ? 0 : (best.Retained!.CiHigh - best.Retained.CiLow) / 2):0.000}");
             summary.Add($"| {seed} | {Math.Round(dense.PAt1.Value * dense.NFacts)} of {dense.NFacts} | {(top is null ? "none fits" : $"{top.Name}: {Est(top.Retained!)}")} | {(knapsack is null ? "-" : Est(knapsack.Retained!))} | {(best is null ? "-" : Est(best.Retained!))} | {margin} | {trialsPerMinute:0.0} |");
             Console.WriteLine($"world {seed}: {clock.Elapsed.TotalSeconds:F0} s, {trialsPerMinute:0.0} trials/min");
         }
         Console.WriteLine();
-        Console.WriteLine($"| world seed | facts dense knows (report split) | facts kept: best uniform plan that fits {budget} | sensitivity + knapsack | searched (cfo, {trials} trials) | searched − best uniform | trials/min |");
+        Console.WriteLine($"| world seed | facts dense knows (report split) | facts kept: best uniform plan that fits {budget} | sensitivity + knapsack | searched (cfo, {trials} trials) | facts kept: searched − best uniform, paired [95% CI] | trials/min |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var s in summary) Console.WriteLine(s);
 

@@ -26,5 +26,21 @@ public static class KnownFacts
         return facts.Count == 0 ? 1 : facts.Count(f => f.Rank == 1) / (double)facts.Count;
     }
 
-    private static string Key(string relation, LamaFactResult f) => relation + "/" + (f.Uuid ?? "line" + f.Line);
+    /// <summary>Mean −log p of the gold object over the facts the dense model knows: a smooth form of <see cref="Retained"/> (NaN when there are none).</summary>
+    public static double Nll(ModelScores scores, ModelScores dense)
+    {
+        var nll = Among(scores, dense).Where(f => double.IsFinite(f.GoldLogProb)).Select(f => -f.GoldLogProb).ToList();
+        return nll.Count == 0 ? double.NaN : nll.Average();
+    }
+
+    /// <summary>Whether each fact the dense model knows is still ranked first by <paramref name="scores"/>, by fact key.</summary>
+    public static IReadOnlyDictionary<string, bool> Outcomes(ModelScores scores, ModelScores dense)
+    {
+        var known = Of(dense);
+        return scores.Relations.SelectMany(r => r.Facts.Where(f => known.Contains(Key(r.Relation, f))).Select(f => (K: Key(r.Relation, f), V: f.Rank == 1)))
+            .GroupBy(x => x.K).ToDictionary(g => g.Key, g => g.First().V, StringComparer.Ordinal);
+    }
+
+    /// <summary>The key of a fact: "relation/uuid", or "relation/line{n}" without a uuid.</summary>
+    public static string Key(string relation, LamaFactResult f) => relation + "/" + (f.Uuid ?? "line" + f.Line);
 }

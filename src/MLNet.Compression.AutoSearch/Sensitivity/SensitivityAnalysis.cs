@@ -44,8 +44,11 @@ public sealed class SensitivityAnalysis(SearchDataset data, CompressionSpace spa
         var clock = Stopwatch.StartNew();
         var scorer = new ModelScorer(data);
         bool kl = metric == KnowledgeMetric.Kl;
-        double Proxy(ModelScores s) => kl ? s.Kl ?? double.NaN : s.FactNll;
-        double baseValue = Proxy(scorer.Score(data.Dense, SplitPart.Search, fraction, bias: false, kl: kl));
+        var dense = scorer.Score(data.Dense, SplitPart.Search, fraction, bias: false, kl: kl);
+        // Retained knowledge is judged on the facts the dense model knows, so the probe loss is their gold log-probability;
+        // P@1 and MRR count every fact.
+        double Proxy(ModelScores s) => kl ? s.Kl ?? double.NaN : metric == KnowledgeMetric.Retained ? KnownFacts.Nll(s, dense) : s.FactNll;
+        double baseValue = Proxy(dense);
         var settings = ProbeSettings();
         int total = space.Units.Count * (settings.Count - 1), done = 0;
         var units = new List<UnitSensitivity>();
@@ -63,7 +66,7 @@ public sealed class SensitivityAnalysis(SearchDataset data, CompressionSpace spa
             }
             units.Add(new UnitSensitivity(unit.Name, probes));
         }
-        return new SensitivityTable { Proxy = kl ? "kl" : "fact_nll", Base = baseValue, Fraction = fraction, Units = units, Seconds = clock.Elapsed.TotalSeconds };
+        return new SensitivityTable { Proxy = kl ? "kl" : metric == KnowledgeMetric.Retained ? "known_fact_nll" : "fact_nll", Base = baseValue, Fraction = fraction, Units = units, Seconds = clock.Elapsed.TotalSeconds };
     }
 
     private ProbeResult Probe(PlanUnit unit, LayerSetting s, double delta)
