@@ -36,6 +36,11 @@ public static class SearchBench
         var budget = SizeBudget.Parse(budgetText, "--budget");
         var objective = new SearchObjective { SizeBudget = budget };
 
+        if (Value(args, "--bias-bound") is { } boundText)
+        {
+            BiasBound(root, seeds, budget, double.Parse(boundText, Inv), trials, quick);
+            return;
+        }
         var summary = new List<string>();
         SensitivityTable? firstTable = null;
         (string Model, SearchDataOptions Data)? first = null;
@@ -97,6 +102,29 @@ public static class SearchBench
             }
     }
 
+    /// <summary>
+    /// `--bias-bound B`: per world, a CFO search with the bias bound; the chosen plan's bias shift on the search split (what
+    /// the bound was checked on) and on the report split (never seen), CrowS-Pairs and StereoSet SS against dense.
+    /// </summary>
+    private static void BiasBound(string root, int[] seeds, SizeBudget budget, double bound, int trials, bool quick)
+    {
+        Console.WriteLine($"| world seed | bound | infeasible trials (bias) | best: search-split shift | report split: CrowS dense → best | SS dense → best | report-split shift |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (int seed in seeds)
+        {
+            var (model, data) = Prepare(root, seed, quick);
+            var r = Search(model, data, new SearchObjective { SizeBudget = budget, MaxBiasShift = bound }, "cfo", trials, seed,
+                Path.Combine(root, $"seed-{seed}", $"bias-{bound}.db"), compareUniform: false, table: null);
+            int broken = r.Trials.Select(ExperimentResult.MetricsOf).Count(m => m is { Evaluated: true, Rung: 2 } && m.BiasShift > bound);
+            var dense = r.Report.First(x => x.Name == "dense");
+            var best = r.Report.FirstOrDefault(x => x.Name == "best plan");
+            double? searchShift = r.Best is { } b ? ExperimentResult.MetricsOf(b)!.BiasShift : null;
+            string Pair(StudyEstimate? d, StudyEstimate? c) => d is null || c is null ? "-" : $"{Est(d, "0.0")} → {Est(c, "0.0")}";
+            double? reportShift = best is null ? null : Math.Max(Math.Abs((best.Crows?.Value ?? 0) - (dense.Crows?.Value ?? 0)), Math.Abs((best.Ss?.Value ?? 0) - (dense.Ss?.Value ?? 0)));
+            Console.WriteLine($"| {seed} | {bound} | {broken} of {r.Trials.Count} | {searchShift?.ToString("0.0", Inv) ?? "no feasible plan"} | {Pair(dense.Crows, best?.Crows)} | {Pair(dense.Ss, best?.Ss)} | {reportShift?.ToString("0.0", Inv) ?? "-"} |");
+        }
+    }
+
     private static ExperimentResult Search(string model, SearchDataOptions data, SearchObjective objective, string tuner, int trials, int seed, string db,
         bool compareUniform, SensitivityTable? table, bool sensitivity = true)
     {
@@ -124,7 +152,7 @@ public static class SearchBench
         });
     }
 
-    private static string Est(StudyEstimate e) => $"{e.Value.ToString("0.000", Inv)} [{e.CiLow.ToString("0.000", Inv)}, {e.CiHigh.ToString("0.000", Inv)}]";
+    private static string Est(StudyEstimate e, string format = "0.000") => $"{e.Value.ToString(format, Inv)} [{e.CiLow.ToString(format, Inv)}, {e.CiHigh.ToString(format, Inv)}]";
     private static int[] Ints(string s) => s.Split(',').Select(x => int.Parse(x, Inv)).ToArray();
 
     private static string? Value(string[] args, string name)
