@@ -13,7 +13,8 @@ namespace MLNet.Compression.Benchmarks;
 
 /// <summary>
 /// The search against uniform plans and tuners against random: `-- search [--seeds 1,2,3] [--budget 3bits] [--trials 40]
-/// [--tuner-trials 30] [--tuner-seeds 1,2,3] [--tuners random,cfo,tpe,nsga2] [--quick] [--out DIR]`.
+/// [--tuner-trials 30] [--tuner-seeds 1,2,3] [--tuners random,cfo,tpe,nsga2] [--people N --zipf s --steps N] [--quick]
+/// [--bias-bound B] [--out DIR]`.
 /// For each world seed it builds the demo's world and masked LM (Synthetic/DemoSettings), then on the report split
 /// (facts the search never measured) prints the dense model, every uniform plan that fits the budget, the
 /// sensitivity-guided allocation alone, and the CFO search's best plan, each P@1 with its 95% interval. On the first world
@@ -24,8 +25,11 @@ public static class SearchBench
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    private static string[] _args = [];
+
     public static void Run(string[] args)
     {
+        _args = args;
         var seeds = Ints(Value(args, "--seeds") ?? "1,2,3");
         var tunerSeeds = Ints(Value(args, "--tuner-seeds") ?? "1,2,3");
         var tuners = (Value(args, "--tuners") ?? "random,cfo,tpe,nsga2").Split(',');
@@ -140,6 +144,10 @@ public static class SearchBench
     private static (string Model, SearchDataOptions Data) Prepare(string root, int seed, bool quick)
     {
         var settings = quick ? DemoSettings.Quick(new WorldOptions().BiasSkew, []) : DemoSettings.Full(new WorldOptions().BiasSkew, []);
+        // --people, --zipf and --steps make a world whose model knows more facts than the demo's, for tighter intervals.
+        if (Value(_args, "--people") is { } people) settings = settings with { World = settings.World with { People = int.Parse(people, Inv) } };
+        if (Value(_args, "--zipf") is { } zipf) settings = settings with { World = settings.World with { ZipfExponent = double.Parse(zipf, Inv) } };
+        if (Value(_args, "--steps") is { } steps) settings = settings with { MaskedLm = settings.MaskedLm with { Steps = int.Parse(steps, Inv) } };
         string dir = Path.Combine(root, $"seed-{seed}"), world = Path.Combine(dir, "world");
         Directory.CreateDirectory(dir);
         // Writing the world again gives the same files, so the trainer's stamp still matches and training is skipped.

@@ -164,7 +164,9 @@ public sealed class CompressionExperiment
             if (table is null && _givenSensitivity is not null) table = SensitivityTable.FromJson(store.PutBlobIfAbsent(_study, "sensitivity", _givenSensitivity.ToJson()));
             if (table is null)
             {
-                var measured = analysis.Measure(_fidelity.Fractions[0] < 1 ? Math.Max(_fidelity.Fractions[0], 1.0 / 3) : 1, objective.Knowledge,
+                // About 1500 facts of the search split: enough for stable probes, and a few seconds per probe on BERT-base.
+                double share = Math.Min(1, 1500.0 / Math.Max(1, baseline[^1].NFacts));
+                var measured = analysis.Measure(share, objective.Knowledge, analysis.Context(limit),
                     (d, n) => _monitor.ReportProgress("layer sensitivity", d, n), budget.Token);
                 table = SensitivityTable.FromJson(store.PutBlobIfAbsent(_study, "sensitivity", measured.ToJson()));
             }

@@ -3,16 +3,18 @@ using System.Text.Json;
 namespace MLNet.Compression.AutoSearch.Sensitivity;
 
 /// <summary>
-/// Each unit's sensitivity (docs/AUTOSEARCH.md, "Sensitivity"): for every probe setting, the increase of the proxy loss
-/// when only that unit is compressed so (the other units dense), and the unit's bytes under it. Stored with the study so a
+/// Each unit's sensitivity (docs/AUTOSEARCH.md, "Tuners"): for every probe setting, the change of the proxy loss when only
+/// that unit takes the setting while the others hold the context setting, and the unit's bytes under it. Stored with the study so a
 /// resumed search and every worker use the same table.
 /// </summary>
 public sealed record SensitivityTable
 {
     /// <summary>What was measured: "fact_nll" (mean −log p of the gold object on the search split) or "kl".</summary>
     public required string Proxy { get; init; }
-    /// <summary>The dense model's proxy value.</summary>
+    /// <summary>The proxy value of the context plan (every unit at <see cref="Context"/>).</summary>
     public required double Base { get; init; }
+    /// <summary>The setting the other units held while one was probed ("fp32": probed alone in the dense model).</summary>
+    public string Context { get; init; } = "fp32";
     /// <summary>Share of the search split measured.</summary>
     public required double Fraction { get; init; }
     public required IReadOnlyList<UnitSensitivity> Units { get; init; }
