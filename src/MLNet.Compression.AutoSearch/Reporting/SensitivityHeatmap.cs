@@ -39,11 +39,14 @@ public static class SensitivityHeatmap
                 };
         return new SvgHeatmap
         {
-            Title = "Layer sensitivity: loss increase when one unit alone is compressed", Rows = rows, Columns = columns, Cells = cells,
+            Title = table.Context == "fp32" ? "Layer sensitivity: loss increase when one unit alone is compressed" : $"Layer sensitivity: loss change when one unit leaves the uniform {table.Context} plan", Rows = rows, Columns = columns, Cells = cells,
             RowTitle = sameNames ? "block · layer" : "unit", Id = "sens", Scale = scale, CellWidth = columns.Count > 12 ? 50 : 60, CellHeight = 18,
-            Caption = $"Each cell: how much the {Proxy(table.Proxy)} (dense {table.Base.ToString("0.####", CultureInfo.InvariantCulture)}) grows when only that unit is compressed with the column's setting, " +
+            Caption = (table.Context == "fp32"
+                          ? $"Each cell: how much the {Proxy(table.Proxy)} (dense {table.Base.ToString("0.####", CultureInfo.InvariantCulture)}) grows when only that unit is compressed with the column's setting, "
+                          : $"Each cell: how much the {Proxy(table.Proxy)} (uniform {table.Context}: {table.Base.ToString("0.####", CultureInfo.InvariantCulture)}) changes when only that unit takes the column's setting and every other unit stays at {table.Context}, ") +
                       $"measured on {(table.Fraction * 100).ToString("0", CultureInfo.InvariantCulture)}% of the search split. Red = knowledge lost; near-white = no measurable effect; " +
-                      "blue = slightly better, which is noise. The search spends its bits where rows turn red early.",
+                      (table.Context == "fp32" ? "blue = slightly better, which is noise. " : "blue = the setting recovers knowledge (the larger settings) or noise. ") +
+                      "The search spends its bits where rows turn red early.",
         };
     }
 
