@@ -102,7 +102,8 @@ public static class SearchReportPage
         var rep = r.Report.FirstOrDefault(x => x.Name == "best plan");
         if (dense is not null && rep is not null)
             html.Append($" On the report split its LAMA P@1 is {Pct(rep.PAt1.Value)} [{Pct(rep.PAt1.CiLow)}, {Pct(rep.PAt1.CiHigh)}] against dense {Pct(dense.PAt1.Value)}")
-                .Append(rep.PAt1.PVsBase is double p ? $" (p = {ReportText.Html(ReportText.PValue(p))})" : "").Append('.');
+                .Append(rep.PAt1.PVsBase is double p ? $" (p = {ReportText.Html(ReportText.PValue(p))})" : "").Append('.')
+                .Append(rep.Retained is { } kept ? $" It keeps {Pct(kept.Value)} [{Pct(kept.CiLow)}, {Pct(kept.CiHigh)}] of the facts dense knows there." : "");
         html.Append("</p>");
     }
 
