@@ -53,6 +53,7 @@ public static class SensitivityHeatmap
     private static string Proxy(string proxy) => proxy switch
     {
         "fact_nll" => "fact NLL",
+        "calibration_kl" => "KL from dense on the calibration text",
         "kl" => "KL from dense",
         _ => proxy,
     };

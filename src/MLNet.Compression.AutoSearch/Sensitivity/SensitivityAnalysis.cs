@@ -62,13 +62,15 @@ public sealed class SensitivityAnalysis(SearchDataset data, CompressionSpace spa
     {
         var clock = Stopwatch.StartNew();
         var scorer = new ModelScorer(data);
-        bool kl = metric == KnowledgeMetric.Kl;
-        var dense = scorer.Score(data.Dense, SplitPart.Search, fraction, bias: false, kl: kl);
-        // The gold log-probability of every fact, also for retained knowledge: one layer's change moves the known facts'
-        // log-probabilities by less than their spread over the few known facts, while all facts together give a stable
-        // measure of how much the layer disturbs the model's predictions.
-        double Proxy(ModelScores s) => kl ? s.Kl ?? double.NaN : s.FactNll;
-        double Measured(CompressionPlan plan) => Proxy(scorer.Score(runner.Compress(plan), SplitPart.Search, fraction, bias: false, kl: kl));
+        // With calibration text: KL from dense on it (CalibrationKl), thousands of positions over the whole vocabulary.
+        // Without: the gold log-probability of every fact of the search share. Not the known facts only, also for retained
+        // knowledge: one layer's change moves the few known facts' log-probabilities by less than their spread.
+        var calibrationKl = CalibrationKl.Create(data);
+        double Measured(CompressionPlan plan)
+        {
+            var model = runner.Compress(plan);
+            return calibrationKl?.Measure(model) ?? scorer.Score(model, SplitPart.Search, fraction, bias: false).FactNll;
+        }
         double baseValue = Measured(space.Plan(space.Uniform(context)));
         var settings = ProbeSettings();
         int total = space.Units.Count * settings.Count(s => s != context), done = 0;
@@ -88,7 +90,7 @@ public sealed class SensitivityAnalysis(SearchDataset data, CompressionSpace spa
         }
         return new SensitivityTable
         {
-            Proxy = kl ? "kl" : "fact_nll", Base = baseValue, Fraction = fraction,
+            Proxy = calibrationKl is not null ? "calibration_kl" : "fact_nll", Base = baseValue, Fraction = fraction,
             Context = context.Label, Units = units, Seconds = clock.Elapsed.TotalSeconds,
         };
     }

@@ -154,5 +154,27 @@ public sealed class CompressionExperimentTests(TinyWorldFixture world) : IClassF
         }
     }
 
+    [Fact]
+    public async Task TheKlProxy_OnACausalLm_MeasuresKlFromDense_AndTheSmallestPlanInsideTheBound()
+    {
+        var data = world.Data() with { LamaDir = Path.Combine(world.World, "lama-next-token") };
+        var r = await new CompressionContext(1).Auto().CreateExperiment()
+            .SetModel(world.CausalModel).SetData(data)
+            .SetSearchSpace(new CompressionSpaceOptions { Pruners = ["magnitude"], Quantizers = ["rtn"], GroupSizes = [32], Bits = ["none", "8", "4"] })
+            .SetObjective(new SearchObjective { Knowledge = KnowledgeMetric.Kl, MaxKnowledgeDrop = 0.5 })
+            .SetStorage(Db("kl")).SetStudy("kl").SetMaxTrials(5).RunAsync();
+        Assert.Equal(5, r.Trials.Count(t => t.IsComplete));
+        var measured = r.Trials.Select(ExperimentResult.MetricsOf).Where(m => m is { Evaluated: true }).ToList();
+        Assert.NotEmpty(measured);
+        Assert.All(measured, m => Assert.True(m!.Kl >= 0 && m.KnowledgeDrop == m.Kl, $"kl {m.Kl}, drop {m.KnowledgeDrop}"));
+        // Without a size budget the loss is the size: the best is the smallest plan whose KL stays inside the bound.
+        if (r.Best is { } best)
+        {
+            var b = ExperimentResult.MetricsOf(best)!;
+            Assert.True(b.Kl <= 0.5);
+            Assert.All(measured.Where(m => m!.Feasible && m.Rung == b.Rung), m => Assert.True(m!.SizeFraction >= b.SizeFraction - 1e-12));
+        }
+    }
+
     private static readonly string[] TunerNames = ["random", "cfo", "tpe", "nsga2"];
 }

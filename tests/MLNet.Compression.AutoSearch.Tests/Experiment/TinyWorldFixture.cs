@@ -10,6 +10,9 @@ public sealed class TinyWorldFixture : IDisposable
     public string World => Path.Combine(Root, "world");
     public string Model { get; }
     public string OtherModel { get; }
+    private readonly Lazy<string> _causal;
+    /// <summary>A tiny GPT-2 on the same world, trained on first use.</summary>
+    public string CausalModel => _causal.Value;
 
     public TinyWorldFixture()
     {
@@ -17,6 +20,7 @@ public sealed class TinyWorldFixture : IDisposable
         var options = new WorldModelTrainer.Options { Hidden = 32, Layers = 2, Heads = 2, Steps = 300, LearningRate = 3e-3 };
         Model = WorldModelTrainer.Train(World, Path.Combine(Root, "mlm"), ModelArchitecture.Bert, options).Folder;
         OtherModel = WorldModelTrainer.Train(World, Path.Combine(Root, "mlm-other"), ModelArchitecture.Bert, options with { Seed = 2 }).Folder;
+        _causal = new(() => WorldModelTrainer.Train(World, Path.Combine(Root, "clm"), ModelArchitecture.Gpt2, options).Folder);
     }
 
     public SearchDataOptions Data(bool calibration = true) => new()
