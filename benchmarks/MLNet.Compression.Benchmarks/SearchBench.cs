@@ -32,7 +32,7 @@ public static class SearchBench
         _args = args;
         var seeds = Ints(Value(args, "--seeds") ?? "1,2,3");
         var tunerSeeds = Ints(Value(args, "--tuner-seeds") ?? "1,2,3");
-        var tuners = (Value(args, "--tuners") ?? "random,cfo,tpe,nsga2").Split(',');
+        var tuners = (Value(args, "--tuners") ?? "random,cfo,tpe,nsga2").Split(',', StringSplitOptions.RemoveEmptyEntries);
         string budgetText = Value(args, "--budget") ?? "3bits";
         int trials = int.Parse(Value(args, "--trials") ?? "40", Inv), tunerTrials = int.Parse(Value(args, "--tuner-trials") ?? "30", Inv);
         bool quick = args.Contains("--quick");
