@@ -382,7 +382,7 @@ public sealed class CompressionExperiment
             catch (CheckpointException) { /* a form the fingerprint does not know: the dense size below is all there is */ }
         }
         model.Append("|dense_bytes=").Append(data.Dense.StorageBytes());
-        string settings = $"objective={objective.Knowledge},{objective.BiasReference},{objective.SizeBudget},{objective.MaxKnowledgeDrop},{objective.MaxBiasShift};" +
+        string settings = $"objective={objective.Knowledge},{objective.BiasReference},{objective.SizeBudget},{objective.MaxKnowledgeDrop},{objective.MaxBiasShift},{objective.MaxLatencyMs};" +
             $"fidelity={string.Join(",", _fidelity.Fractions.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))}/{_fidelity.Eta};split={data.Options.Split.SearchFraction};" +
             $"lama={Path.GetFullPath(data.Options.LamaDir)};crows={data.Options.CrowsFile};stereoset={string.Join(",", data.Options.StereoSetFiles)};seed={_seed}";
         string modelHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(model + "#" + settings)))[..16].ToLowerInvariant();

@@ -56,6 +56,7 @@ public sealed class PlanJudge(SearchObjective objective, long denseSearchedBytes
         if (m.Evaluated)
         {
             if (objective.MaxKnowledgeDrop is double kd && drop > kd) violation += (drop - kd) / Math.Max(kd, 0.01);
+            if (objective.MaxLatencyMs is double ms && m.LatencyMs is double lat && lat > ms) violation += (lat - ms) / ms;
             if (final && objective.MaxBiasShift is double bs && shift > bs) violation += (shift - bs) / Math.Max(bs, 1);
         }
         double primary = objective.SizeBudget is not null ? drop + 1e-3 * size : size + 1e-3 * Math.Max(drop, 0);

@@ -17,12 +17,19 @@ public sealed record SearchObjective
     /// <summary>Hard bound on the bias shift in score points (0–100 scale), the larger of CrowS-Pairs and StereoSet SS.</summary>
     public double? MaxBiasShift { get; init; }
 
+    /// <summary>
+    /// Hard bound on the measured latency in milliseconds (median of three forwards of a fixed 4 × 32-token batch on this
+    /// machine); null for none. Machine-dependent, so a study shared by machines of different speeds should not set it.
+    /// </summary>
+    public double? MaxLatencyMs { get; init; }
+
     /// <summary>Throws when the objective cannot choose a plan (no budget and no knowledge bound) or a bound is out of range.</summary>
     public void Validate()
     {
         if (SizeBudget is null && MaxKnowledgeDrop is null)
             throw new ArgumentException("objective: give a size budget (--size-budget) or a knowledge bound (--max-knowledge-drop); without either the smallest plan is the one that deletes everything.");
         if (MaxKnowledgeDrop is double d && !(d >= 0)) throw new ArgumentException($"--max-knowledge-drop: {d} (expected a non-negative drop, e.g. 0.02).");
+        if (MaxLatencyMs is double l && !(l > 0)) throw new ArgumentException($"--max-latency-ms: {l} (expected a positive number of milliseconds).");
         if (MaxBiasShift is double b && !(b >= 0 && b <= 100)) throw new ArgumentException($"--max-bias-shift: {b} (expected points between 0 and 100, e.g. 3).");
     }
 }

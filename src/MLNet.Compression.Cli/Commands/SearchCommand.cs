@@ -40,6 +40,7 @@ public static class SearchCommand
         var budget = new Option<string>("--size-budget") { Description = "Size bound: a fraction of the searched layers' dense size (0.25), bits per weight (3bits), or bytes of the whole model (50MB)." };
         var maxDrop = new Option<double?>("--max-knowledge-drop") { Description = "Largest knowledge loss from dense allowed (P@1 as a fraction, e.g. 0.02)." };
         var maxShift = new Option<double?>("--max-bias-shift") { Description = "Largest bias shift allowed, in score points (CrowS-Pairs and StereoSet SS)." };
+        var maxLatency = new Option<double?>("--max-latency-ms") { Description = "Largest forward latency allowed (median of three forwards of a 4 × 32-token batch on this machine), in ms." };
         var biasRef = new Option<string>("--bias-reference") { Description = "Shift from the dense model's score (base) or growth of the distance from 50 (neutral).", DefaultValueFactory = _ => "base" };
         var knowledge = new Option<string>("--knowledge") { Description = "Knowledge kept: retained (share of the facts dense knows that the plan keeps), p@1, mrr, or kl (causal LMs with --calibration).", DefaultValueFactory = _ => "retained" };
         var tuner = new Option<string>("--tuner") { Description = $"Tuner: {string.Join(", ", TunerCatalog.Names)}.", DefaultValueFactory = _ => "cfo" };
@@ -63,7 +64,7 @@ public static class SearchCommand
         var output = new Option<string>("--output", "-o") { Description = "Folder for the study file, best.recipe.json, best-model/, results.json and report.html.", Required = true };
         var cmd = new Command("search", "Search per-layer sparsity and bit-width for the smallest or best model that keeps knowledge and bias inside your bounds; resumable, and shared by many workers through PostgreSQL.")
         {
-            model, lama, crows, stereo, calibration, budget, maxDrop, maxShift, biasRef, knowledge, tuner, trials, time, storage, study, resume,
+            model, lama, crows, stereo, calibration, budget, maxDrop, maxShift, maxLatency, biasRef, knowledge, tuner, trials, time, storage, study, resume,
             granularity, bits, pruners, quantizers, groupSizes, maxSparsity, space, fidelities, noSensitivity, compareUniform, seed, heartbeat, output,
         };
         cmd.SetAction(r => CliErrors.Run(() =>
@@ -85,6 +86,7 @@ public static class SearchCommand
                 SizeBudget = r.GetValue(budget) is { } b ? UserInput.Check(() => SizeBudget.Parse(b, "--size-budget")) : null,
                 MaxKnowledgeDrop = r.GetValue(maxDrop),
                 MaxBiasShift = r.GetValue(maxShift),
+                MaxLatencyMs = r.GetValue(maxLatency),
             };
             var spaceOptions = new CompressionSpaceOptions
             {

@@ -35,6 +35,14 @@ public sealed class PlanJudgeTests
     }
 
     [Fact]
+    public void ALatencyBound_AddsItsRelativeExcess()
+    {
+        var judge = new PlanJudge(new SearchObjective { SizeBudget = new SizeBudget(SizeBudgetKind.Fraction, 0.25), MaxLatencyMs = 10 }, 4000, 1000);
+        Assert.Equal(0, judge.Judge(M(800, 0.05, null) with { LatencyMs = 9.5 }).Violation);
+        Assert.Equal(0.5, judge.Judge(M(800, 0.05, null) with { LatencyMs = 15 }).Violation, 12);
+    }
+
+    [Fact]
     public void WithoutABudget_TheLossIsTheSize()
     {
         var judge = new PlanJudge(new SearchObjective { MaxKnowledgeDrop = 0.05 }, 4000, long.MaxValue);
