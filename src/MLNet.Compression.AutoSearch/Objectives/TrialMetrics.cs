@@ -24,6 +24,8 @@ public sealed record TrialMetrics
     public double? PAt1 { get; init; }
     /// <summary>Share of the facts the dense model gets right that this plan still gets right.</summary>
     public double? Retained { get; init; }
+    /// <summary>Increase of the mean −log p(gold) over the facts the dense model gets right: the smooth form of facts kept that ranks plans.</summary>
+    public double? KnownNllIncrease { get; init; }
     public double? Mrr { get; init; }
     public double? FactNll { get; init; }
     public double? Kl { get; init; }

@@ -35,6 +35,22 @@ public sealed class PlanJudgeTests
     }
 
     [Fact]
+    public void FactsKept_RankPlansByTheKnownFactsLogProbability_AndBoundThemByTheCount()
+    {
+        var judge = new PlanJudge(new SearchObjective { SizeBudget = new SizeBudget(SizeBudgetKind.Fraction, 0.25), MaxKnowledgeDrop = 0.1 }, 4000, 1000);
+        // Two plans that keep the same share of facts: the one whose kept facts stay more certain ranks first.
+        var sure = judge.Judge(M(800, 0.05, null) with { KnownNllIncrease = 0.02 });
+        var shaky = judge.Judge(M(800, 0.05, null) with { KnownNllIncrease = 0.30 });
+        Assert.True(sure.Loss < shaky.Loss);
+        Assert.Equal(0.02 + 1e-3 * 0.2, sure.Loss, 12);
+        // The bound counts facts: losing 15% breaks a 10% bound whatever the log-probabilities say.
+        var many = judge.Judge(M(800, 0.15, null) with { KnownNllIncrease = 0.01 });
+        Assert.False(many.Feasible);
+        Assert.Equal(0.5, many.Violation, 12);
+        Assert.Equal([0.2, 0.15, 0], many.Objectives);
+    }
+
+    [Fact]
     public void ALatencyBound_AddsItsRelativeExcess()
     {
         var judge = new PlanJudge(new SearchObjective { SizeBudget = new SizeBudget(SizeBudgetKind.Fraction, 0.25), MaxLatencyMs = 10 }, 4000, 1000);
