@@ -329,6 +329,17 @@ public sealed class CompressionExperiment
                 var global = new LayerSetting(0, o.Pruners.Contains("magnitude") ? "magnitude" : o.Pruners[0], null, q, o.GroupSizes[0]);
                 if (analysis.Allocate(table, l, global) is { } p && seen.Add(p.Hash())) yield return p;
             }
+        // Then, with a budget, the uniform plan with the most bits that fits, for each quantizer: the baselines a searched
+        // plan must beat are in the study, so the best on the search split is never a plan a uniform one beats there.
+        if (limit == long.MaxValue) yield break;
+        foreach (var q in o.Quantizers)
+        {
+            var fitting = o.Bits.Where(b => b != "none").Select(b => int.Parse(b, CultureInfo.InvariantCulture))
+                .Where(b => q != "dynamic-int8" || b == 8).OrderByDescending(b => b)
+                .Select(b => space.Uniform(new LayerSetting(0, o.Pruners[0], b, q, o.GroupSizes[0])))
+                .FirstOrDefault(p => space.Plan(p).SearchedBytes <= limit);
+            if (fitting is not null && seen.Add(space.Canonical(fitting).Hash())) yield return space.Canonical(fitting);
+        }
     }
 
     /// <summary>The dense model, the best plan and (when asked) the uniform plans that fit, on the report split.</summary>
