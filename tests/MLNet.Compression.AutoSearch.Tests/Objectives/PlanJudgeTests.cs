@@ -35,14 +35,16 @@ public sealed class PlanJudgeTests
     }
 
     [Fact]
-    public void FactsKept_RankPlansByTheKnownFactsLogProbability_AndBoundThemByTheCount()
+    public void FactsKept_BreakTiesByTheKnownFactsLogProbability_AndBoundByTheCount()
     {
         var judge = new PlanJudge(new SearchObjective { SizeBudget = new SizeBudget(SizeBudgetKind.Fraction, 0.25), MaxKnowledgeDrop = 0.1 }, 4000, 1000);
         // Two plans that keep the same share of facts: the one whose kept facts stay more certain ranks first.
         var sure = judge.Judge(M(800, 0.05, null) with { KnownNllIncrease = 0.02 });
         var shaky = judge.Judge(M(800, 0.05, null) with { KnownNllIncrease = 0.30 });
         Assert.True(sure.Loss < shaky.Loss);
-        Assert.Equal(0.02 + 1e-3 * 0.2, sure.Loss, 12);
+        Assert.Equal(0.05 + 0.01 * 0.02 + 1e-3 * 0.2, sure.Loss, 12);
+        // One more fact lost outweighs any log-probability tie-break.
+        Assert.True(shaky.Loss < judge.Judge(M(800, 0.06, null) with { KnownNllIncrease = 0 }).Loss);
         // The bound counts facts: losing 15% breaks a 10% bound whatever the log-probabilities say.
         var many = judge.Judge(M(800, 0.15, null) with { KnownNllIncrease = 0.01 });
         Assert.False(many.Feasible);
