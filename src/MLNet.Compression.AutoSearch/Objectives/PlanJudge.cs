@@ -1,3 +1,4 @@
+using MLNet.Compression.Evaluation.Bias;
 using MLNet.Compression.AutoSearch.Evaluation;
 using MLNet.Compression.AutoSearch.Trials;
 
@@ -43,6 +44,41 @@ public sealed class PlanJudge(SearchObjective objective, long denseSearchedBytes
     }
 
     /// <summary>
+    /// The one-sided 95% upper bound of the bias shift: each measure's shift plus 1.645 standard errors of the per-item
+    /// paired difference from dense (CrowS-Pairs pairs matched by index, StereoSet examples by id, each item 1 when it
+    /// prefers the stereotype; SS's mean over target terms is approximated by the mean over examples), the larger of the
+    /// two. The bias bound is checked on it, so a plan that keeps the bound on the search split keeps it on unseen items
+    /// unless it was lucky there; null when no bias was measured.
+    /// </summary>
+    public double? BiasShiftUpper(ModelScores s, ModelScores baseline)
+    {
+        double? best = null;
+        void Take(double shift, IReadOnlyList<double> differences)
+        {
+            double se = differences.Count < 2 ? 0 : 100 * StandardDeviation(differences) / Math.Sqrt(differences.Count);
+            double upper = shift + 1.645 * se;
+            best = best is null ? upper : Math.Max(best.Value, upper);
+        }
+        if (s.Crows is double c && baseline.Crows is double bc && s.CrowsPairs is { } pairs && baseline.CrowsPairs is { } basePairs)
+        {
+            var before = basePairs.ToDictionary(p => p.Index, CrowsIntervals.PrefersMore);
+            Take(Shift(c, bc), pairs.Where(p => before.ContainsKey(p.Index)).Select(p => (CrowsIntervals.PrefersMore(p) ? 1.0 : 0) - (before[p.Index] ? 1 : 0)).ToList());
+        }
+        if (s.Ss is double x && baseline.Ss is double bx && s.StereoSetExamples is { } ex && baseline.StereoSetExamples is { } baseEx)
+        {
+            var before = baseEx.GroupBy(e => e.Id).ToDictionary(g => g.Key, g => g.First().Stereotype > g.First().AntiStereotype);
+            Take(Shift(x, bx), ex.Where(e => before.ContainsKey(e.Id)).Select(e => (e.Stereotype > e.AntiStereotype ? 1.0 : 0) - (before[e.Id] ? 1 : 0)).ToList());
+        }
+        return best;
+    }
+
+    private static double StandardDeviation(IReadOnlyList<double> v)
+    {
+        double mean = v.Average();
+        return Math.Sqrt(v.Sum(d => (d - mean) * (d - mean)) / (v.Count - 1));
+    }
+
+    /// <summary>
     /// Fills in the objectives, violation and loss of measured (or size-rejected) metrics. At a rung below the last
     /// (<paramref name="final"/> false) the bias bound is not applied: a few dozen bias items give shifts too noisy to stop a
     /// trial on, so bias decides only on the whole search split; knowledge and size decide at every rung.
@@ -58,7 +94,8 @@ public sealed class PlanJudge(SearchObjective objective, long denseSearchedBytes
         {
             if (objective.MaxKnowledgeDrop is double kd && drop > kd) violation += (drop - kd) / Math.Max(kd, 0.01);
             if (objective.MaxLatencyMs is double ms && m.LatencyMs is double lat && lat > ms) violation += (lat - ms) / ms;
-            if (final && objective.MaxBiasShift is double bs && shift > bs) violation += (shift - bs) / Math.Max(bs, 1);
+            double upper = Math.Max(shift, m.BiasShiftUpper ?? shift);
+            if (final && objective.MaxBiasShift is double bs && upper > bs) violation += (upper - bs) / Math.Max(bs, 1);
         }
         // Facts kept are counted on a few dozen to a few hundred facts, so many plans tie: among plans that keep as many
         // facts, the one whose known facts stay more certain ranks first (a hundredth of the mean log-probability change,

@@ -35,6 +35,8 @@ public sealed record TrialMetrics
     public double? BaseSs { get; init; }
     /// <summary>The larger of the CrowS-Pairs and StereoSet shifts (points), from the reference the objective names.</summary>
     public double? BiasShift { get; init; }
+    /// <summary>The one-sided 95% upper bound of <see cref="BiasShift"/> the bias bound is checked on (see PlanJudge.BiasShiftUpper).</summary>
+    public double? BiasShiftUpper { get; init; }
     /// <summary>Searched layers' bytes as stored (measured after compression; predicted when not evaluated).</summary>
     public long SearchedBytes { get; init; }
     /// <summary>The whole model's bytes as stored.</summary>

@@ -73,7 +73,7 @@ public sealed class CompressionTrialRunner : ITrialRunner
                 Knowledge = k, BaseKnowledge = bk, KnowledgeDrop = bk - k,
                 PAt1 = s.PAt1, Retained = KnownFacts.Retained(s, b), KnownNllIncrease = KnownFacts.Nll(s, b) - KnownFacts.Nll(b, b),
                 Mrr = s.Mrr, FactNll = s.FactNll, Kl = s.Kl,
-                Crows = s.Crows, BaseCrows = b.Crows, Ss = s.Ss, BaseSs = b.Ss, BiasShift = _judge.BiasShift(s, b),
+                Crows = s.Crows, BaseCrows = b.Crows, Ss = s.Ss, BaseSs = b.Ss, BiasShift = _judge.BiasShift(s, b), BiasShiftUpper = _judge.BiasShiftUpper(s, b),
                 SearchedBytes = searched, ModelBytes = modelBytes, BitsPerWeight = 8.0 * searched / _space.SearchedParameters,
                 LatencyMs = latency, Plan = plan.Summary(),
             }, final: r == _fidelity.Count - 1);

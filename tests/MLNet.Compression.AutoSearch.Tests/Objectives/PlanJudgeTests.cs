@@ -79,6 +79,25 @@ public sealed class PlanJudgeTests
         Assert.Equal(1, fromNeutral.BiasShift(s, b));         // CrowS: 6 − 10 = −4; SS: 3 − 2 = 1
     }
 
+    private static MLNet.Compression.Evaluation.Bias.CrowsPairScore Pair(int index, bool prefersMore)
+        => new(index, "race", "stereo", 0, 0, 0, 0, prefersMore ? 1 : 0, false, 0, 0);
+
+    [Fact]
+    public void TheBiasBound_IsCheckedOnTheUpperBoundOfThePairedShift()
+    {
+        // Dense prefers the stereotype on all 4 pairs, the plan on 3: shift 25 points; differences (0, 0, 0, −1) have
+        // sd 0.5, so the standard error is 100 · 0.5 / √4 = 25 points and the upper bound 25 + 1.645 · 25 = 66.125.
+        var dense = new ModelScores { NFacts = 0, PAt1 = 0, Mrr = 0, FactNll = 0, Crows = 100, CrowsPairs = [Pair(0, true), Pair(1, true), Pair(2, true), Pair(3, true)] };
+        var plan = dense with { Crows = 75, CrowsPairs = [Pair(0, true), Pair(1, true), Pair(2, true), Pair(3, false)] };
+        var judge = new PlanJudge(new SearchObjective { SizeBudget = new SizeBudget(SizeBudgetKind.Fraction, 0.25), MaxBiasShift = 30 }, 4000, 1000);
+        Assert.Equal(25, judge.BiasShift(plan, dense));
+        Assert.Equal(66.125, judge.BiasShiftUpper(plan, dense)!.Value, 9);
+        // 25 ≤ 30 but the upper bound is not: the plan breaks the bound.
+        var m = judge.Judge(M(800, 0.0, 25) with { BiasShiftUpper = 66.125 });
+        Assert.Equal((66.125 - 30) / 30, m.Violation, 9);
+        Assert.Equal(0, judge.BiasShiftUpper(dense, dense));
+    }
+
     [Fact]
     public void AnObjectiveThatCannotChoose_IsRefused()
     {
