@@ -22,7 +22,6 @@ public sealed class BudgetRepair(CompressionSpace space, SensitivityTable? table
         long bytes = plan.SearchedBytes;
         if (bytes <= searchedLimit) return p;
         var current = p;
-        var bitsChoices = ((Choice)space.Space[CompressionSpace.BitsName(space.Units[0])]).Options;
         for (int guard = 0; guard < 8 * space.Units.Count && bytes > searchedLimit; guard++)
         {
             var currentPlan = space.Plan(current);
@@ -31,9 +30,12 @@ public sealed class BudgetRepair(CompressionSpace space, SensitivityTable? table
             {
                 var setting = currentPlan.Settings[unit.Layers[0]];
                 long unitBytes = UnitBytes(unit, setting);
+                // Each unit's own choices: the user may have narrowed some units' bit-widths or sparsity ranges.
+                var bitsChoices = space.Space[CompressionSpace.BitsName(unit)] is Choice c ? c.Options : [];
+                double lowest = space.Space[CompressionSpace.SparsityName(unit)] is Space.Range r ? r.Min : 0;
                 foreach (var smaller in Smaller(setting, bitsChoices))
                 {
-                    var next = current.With(CompressionSpace.BitsName(unit), smaller.Bits).With(CompressionSpace.SparsityName(unit), smaller.Sparsity);
+                    var next = current.With(CompressionSpace.BitsName(unit), smaller.Bits).With(CompressionSpace.SparsityName(unit), lowest);
                     long saved = unitBytes - UnitBytes(unit, space.Plan(next).Settings[unit.Layers[0]]);
                     if (saved <= 0) continue;
                     double cost = table is null ? -saved : Math.Max(0, Delta(unit, smaller.BitsValue, smaller.Sparsity) - Delta(unit, setting.Bits, setting.Sparsity)) / saved;
