@@ -28,7 +28,7 @@ public static class DemoCommand
         {
             Description = "Fractions of each training run saved as checkpoints and studied dense, int8 and fp16 (seed study 2), e.g. 0.05,0.1,0.2,0.4,0.6,0.8,1 for the larger version. Default 0.1,0.2,0.4,1 (0.5,1 with --quick).",
         };
-        var cmd = new Command("demo", "Build a synthetic world, train two small models on it, and study what compression costs them: pruning and int8 by module group (seed study 1) and bias across pretraining checkpoints (seed study 2).")
+        var cmd = new Command("demo", "Build a synthetic world, train two small models on it, and study what compression costs them: pruning and int8 by module group (seed study 1), bias across pretraining checkpoints (seed study 2), and a short search for the best per-layer plan at 3 bits per weight.")
         {
             output, quick, skew, fractions,
         };
