@@ -28,19 +28,8 @@ public sealed class SearchReportScreenshotTests
             }
             var image = PngImage.Read(png);
             Assert.Equal((1400, 3200), (image.Width, image.Height));
-            var colors = new HashSet<int>();
-            int nonWhite = 0, saturated = 0;
-            for (int y = 0; y < image.Height; y += 2)
-                for (int x = 0; x < image.Width; x += 2)
-                {
-                    int c = image.Rgb(x, y);
-                    colors.Add(c);
-                    int r = c >> 16, g = c >> 8 & 255, b = c & 255;
-                    if (r + g + b < 735) nonWhite++;
-                    if (Math.Max(r, Math.Max(g, b)) - Math.Min(r, Math.Min(g, b)) > 80) saturated++;
-                }
-            int sampled = image.Width / 2 * (image.Height / 2);
-            Assert.True(colors.Count >= 64, $"{colors.Count} distinct colours: the page looks blank.");
+            var (colours, nonWhite, saturated, sampled) = image.Census();
+            Assert.True(colours >= 64, $"{colours} distinct colours: the page looks blank.");
             Assert.True(nonWhite > sampled / 40, $"{nonWhite} of {sampled} sampled pixels are not white: the page looks blank.");
             // The heatmaps' cells and the colour bars are large coloured areas; text and grid lines are grey.
             Assert.True(saturated > 5000, $"{saturated} strongly coloured pixels: no heatmap or coloured series was drawn.");

@@ -23,6 +23,26 @@ public sealed class PngImage
         return _channels < 3 ? _pixels[i] * 0x010101 : _pixels[i] << 16 | _pixels[i + 1] << 8 | _pixels[i + 2];
     }
 
+    /// <summary>
+    /// Every second pixel in each direction, counted: distinct colours, pixels that are not near-white (r + g + b below
+    /// 735), and strongly coloured ones (channel spread above 80; grey text and grid lines are not).
+    /// </summary>
+    public (int Colours, int NonWhite, int Saturated, int Sampled) Census()
+    {
+        var colours = new HashSet<int>();
+        int nonWhite = 0, saturated = 0;
+        for (int y = 0; y < Height; y += 2)
+            for (int x = 0; x < Width; x += 2)
+            {
+                int c = Rgb(x, y);
+                colours.Add(c);
+                int r = c >> 16, g = c >> 8 & 255, b = c & 255;
+                if (r + g + b < 735) nonWhite++;
+                if (Math.Max(r, Math.Max(g, b)) - Math.Min(r, Math.Min(g, b)) > 80) saturated++;
+            }
+        return (colours.Count, nonWhite, saturated, Width / 2 * (Height / 2));
+    }
+
     public static PngImage Read(string path)
     {
         byte[] file = File.ReadAllBytes(path);

@@ -32,19 +32,8 @@ public class ReportScreenshotTests
 
         var image = PngImage.Read(png);
         Assert.Equal((1400, 2400), (image.Width, image.Height));
-        var colors = new HashSet<int>();
-        int nonWhite = 0, saturated = 0;
-        for (int y = 0; y < image.Height; y += 2)
-            for (int x = 0; x < image.Width; x += 2)
-            {
-                int c = image.Rgb(x, y);
-                colors.Add(c);
-                int r = c >> 16, g = c >> 8 & 255, b = c & 255;
-                if (r + g + b < 735) nonWhite++;
-                if (Math.Max(r, Math.Max(g, b)) - Math.Min(r, Math.Min(g, b)) > 80) saturated++;
-            }
-        int sampled = image.Width / 2 * (image.Height / 2);
-        Assert.True(colors.Count >= 32, $"{colors.Count} distinct colours: the page looks blank.");
+        var (colours, nonWhite, saturated, sampled) = image.Census();
+        Assert.True(colours >= 32, $"{colours} distinct colours: the page looks blank.");
         Assert.True(nonWhite > sampled / 50, $"{nonWhite} of {sampled} sampled pixels are not white: the page looks blank.");
         // Series lines and markers are the only strongly coloured things on the page.
         Assert.True(saturated > 1000, $"{saturated} strongly coloured pixels: no chart series were drawn.");
