@@ -25,11 +25,8 @@ public static class SearchBench
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    private static string[] _args = [];
-
     public static void Run(string[] args)
     {
-        _args = args;
         var seeds = Ints(Value(args, "--seeds") ?? "1,2,3");
         var tunerSeeds = Ints(Value(args, "--tuner-seeds") ?? "1,2,3");
         var tuners = (Value(args, "--tuners") ?? "random,cfo,tpe,nsga2").Split(',', StringSplitOptions.RemoveEmptyEntries);
@@ -42,7 +39,7 @@ public static class SearchBench
 
         if (Value(args, "--bias-bound") is { } boundText)
         {
-            BiasBound(root, seeds, budget, double.Parse(boundText, Inv), trials, quick);
+            BiasBound(root, seeds, budget, double.Parse(boundText, Inv), trials, quick, args);
             return;
         }
         var summary = new List<string>();
@@ -51,7 +48,7 @@ public static class SearchBench
         foreach (int seed in seeds)
         {
             var clock = Stopwatch.StartNew();
-            var (model, data) = Prepare(root, seed, quick);
+            var (model, data) = Prepare(root, seed, quick, args);
             first ??= (model, data);
             Console.WriteLine($"world {seed}: trained in {clock.Elapsed.TotalSeconds:F0} s");
 
@@ -110,13 +107,13 @@ public static class SearchBench
     /// `--bias-bound B`: per world, a CFO search with the bias bound; the chosen plan's bias shift on the search split (what
     /// the bound was checked on) and on the report split (never seen), CrowS-Pairs and StereoSet SS against dense.
     /// </summary>
-    private static void BiasBound(string root, int[] seeds, SizeBudget budget, double bound, int trials, bool quick)
+    private static void BiasBound(string root, int[] seeds, SizeBudget budget, double bound, int trials, bool quick, string[] args)
     {
         Console.WriteLine($"| world seed | bound | fully measured trials over the bound | best: search-split shift (95% upper bound) | report split: CrowS dense → best | SS dense → best | report-split shift |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         foreach (int seed in seeds)
         {
-            var (model, data) = Prepare(root, seed, quick);
+            var (model, data) = Prepare(root, seed, quick, args);
             var r = Search(model, data, new SearchObjective { SizeBudget = budget, MaxBiasShift = bound }, "cfo", trials, seed,
                 Path.Combine(root, $"seed-{seed}", $"bias-{bound}.db"), compareUniform: false, table: null);
             int broken = r.Trials.Select(ExperimentResult.MetricsOf).Count(m => m is { Evaluated: true, Rung: 2 } && (m.BiasShiftUpper ?? m.BiasShift) > bound);
@@ -142,13 +139,13 @@ public static class SearchBench
     }
 
     /// <summary>The demo's world of <paramref name="seed"/> and its masked LM (cached by the trainer's stamp).</summary>
-    private static (string Model, SearchDataOptions Data) Prepare(string root, int seed, bool quick)
+    private static (string Model, SearchDataOptions Data) Prepare(string root, int seed, bool quick, string[] args)
     {
         var settings = quick ? DemoSettings.Quick(new WorldOptions().BiasSkew, []) : DemoSettings.Full(new WorldOptions().BiasSkew, []);
         // --people, --zipf and --steps make a world whose model knows more facts than the demo's, for tighter intervals.
-        if (Value(_args, "--people") is { } people) settings = settings with { World = settings.World with { People = int.Parse(people, Inv) } };
-        if (Value(_args, "--zipf") is { } zipf) settings = settings with { World = settings.World with { ZipfExponent = double.Parse(zipf, Inv) } };
-        if (Value(_args, "--steps") is { } steps) settings = settings with { MaskedLm = settings.MaskedLm with { Steps = int.Parse(steps, Inv) } };
+        if (Value(args, "--people") is { } people) settings = settings with { World = settings.World with { People = int.Parse(people, Inv) } };
+        if (Value(args, "--zipf") is { } zipf) settings = settings with { World = settings.World with { ZipfExponent = double.Parse(zipf, Inv) } };
+        if (Value(args, "--steps") is { } steps) settings = settings with { MaskedLm = settings.MaskedLm with { Steps = int.Parse(steps, Inv) } };
         string dir = Path.Combine(root, $"seed-{seed}"), world = Path.Combine(dir, "world");
         Directory.CreateDirectory(dir);
         // Writing the world again gives the same files, so the trainer's stamp still matches and training is skipped.

@@ -355,7 +355,7 @@ public sealed class CompressionExperiment
         foreach (var (name, plan) in plans)
         {
             var model = runner.Compress(plan);
-            long searched = space.Layers.Keys.Sum(n => model.Linears.First(l => l.Name == n) is var l ? l.Weight.StorageBytes + (l.Bias?.Length ?? 0) * 4L : 0);
+            long searched = CompressionTrialRunner.SearchedBytes(space, model);
             yield return ReportSplitScores.Of(name, scorer.Score(model, SplitPart.Report, 1), dense, searched, model.StorageBytes(), 8.0 * searched / space.SearchedParameters);
         }
     }

@@ -56,7 +56,7 @@ public sealed class CompressionTrialRunner : ITrialRunner
 
         cancellation.ThrowIfCancellationRequested();
         var model = Compress(plan);
-        long searched = _space.Layers.Keys.Sum(name => StoredBytes(model.Linears.First(l => l.Name == name)));
+        long searched = SearchedBytes(_space, model);
         long modelBytes = model.StorageBytes();
         double latency = LatencyMs(model);
 
@@ -104,7 +104,9 @@ public sealed class CompressionTrialRunner : ITrialRunner
     /// <summary>Bytes of the searched layers of the dense model as float32.</summary>
     public static long DenseSearchedBytes(CompressionSpace space) => space.Layers.Values.Sum(l => LayerBytes.Of(l, LayerSetting.None));
 
-    private static long StoredBytes(Linear l) => l.Weight.StorageBytes + (l.Bias is null ? 0 : (long)l.Bias.Length * sizeof(float));
+    /// <summary>Bytes of <paramref name="model"/>'s searched layers as stored (weights in their forms, and biases): what the budget bounds.</summary>
+    public static long SearchedBytes(CompressionSpace space, LanguageModel model)
+        => model.Linears.Where(l => space.Layers.ContainsKey(l.Name)).Sum(l => l.Weight.StorageBytes + (l.Bias is null ? 0 : (long)l.Bias.Length * sizeof(float)));
 
     /// <summary>Median of three forwards of a fixed batch (4 rows of up to 32 tokens), in milliseconds.</summary>
     private double LatencyMs(LanguageModel model)
