@@ -24,6 +24,12 @@ public static class AttentionKernel
     public static Tensor Compute(Tensor q, Tensor k, Tensor v, int heads, int kvHeads, int headDim, float scale,
         AttentionMask mask, Tensor? positionBias = null)
     {
+        if (Tensors.Autograd.Tape.Current is { } tape)
+        {
+            if (mask.PastLength != 0) throw new InvalidOperationException("Attention over a key/value cache cannot be recorded for training; run the whole sequence.");
+            if (positionBias is not null) throw new NotSupportedException("Training with an additive attention bias is not supported yet.");
+            return tape.Out(tape.Attention(tape.Of(q), tape.Of(k), tape.Of(v), heads, kvHeads, headDim, scale, mask.KeyMask, mask.Causal));
+        }
         int batch = q.Dim(0), tq = q.Dim(1), tk = k.Dim(1);
         if (heads % kvHeads != 0) throw new ArgumentException($"{heads} attention heads cannot share {kvHeads} key/value heads.");
         int group = heads / kvHeads;

@@ -154,14 +154,7 @@ public abstract class LanguageModel
     protected static Tensor ProjectRows(Tensor hidden, int[]? positions, Func<Tensor, Tensor> head)
     {
         if (positions is null) return head(hidden);
-        int h = hidden.Dim(-1);
-        var picked = Tensor.Zeros(positions.Length, h);
-        int rows = hidden.Length / h;
-        for (int i = 0; i < positions.Length; i++)
-        {
-            if ((uint)positions[i] >= (uint)rows) throw new ArgumentOutOfRangeException(nameof(positions), $"logit position {positions[i]} is outside the {rows} positions of the batch.");
-            hidden.ReadOnlySpan.Slice(positions[i] * h, h).CopyTo(picked.Span.Slice(i * h, h));
-        }
+        var picked = TensorOps.GatherRows(hidden, positions); // [positions, hidden]
         return head(picked);
     }
 }

@@ -1,4 +1,5 @@
 using MLNet.Compression.Tensors;
+using MLNet.Compression.Tensors.Autograd;
 
 namespace MLNet.Compression.Modeling;
 
@@ -64,6 +65,12 @@ public sealed class Linear : IModule
     {
         if (x.Dim(-1) != InFeatures) throw new ArgumentException($"{Name}: input {x} does not end in {InFeatures} features.");
         InputObserver?.Invoke(this, x);
+        if (Tape.Current is { } tape)
+        {
+            if (Weight is not DenseWeight dense)
+                throw new InvalidOperationException($"{Name}: its {Weight.Format} weight cannot be trained; make it dense (with a fixed mask or a straight-through quantizer) first.");
+            return tape.Out(tape.Linear(tape.Of(x), tape.Of(dense.Value), Bias is null ? null : tape.Of(Bias)));
+        }
         var shape = (int[])x.Shape.Clone();
         shape[^1] = OutFeatures;
         var y = Tensor.Zeros(shape);

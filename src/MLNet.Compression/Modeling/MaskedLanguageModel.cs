@@ -19,7 +19,7 @@ internal sealed class MaskedLmHead(Linear transform, Activation activation, Laye
     public Tensor Forward(Tensor x)
     {
         var t = Transform.Forward(x);              // [rows, transformWidth]
-        Activations.Apply(activation, t.Span);
+        t = Activations.Apply(activation, t);
         return Decoder.Forward(Norm.Forward(t));   // [rows, vocab]
     }
 }

@@ -1,3 +1,4 @@
+using MLNet.Compression.Tensors.Autograd;
 using MLNet.Compression.Tensors;
 
 namespace MLNet.Compression.Modeling;
@@ -11,7 +12,15 @@ public sealed class LayerNorm(string name, float[]? weight, float[]? bias, float
     public float Eps { get; } = eps;
 
     /// <summary>[..., dim] → [..., dim]</summary>
-    public Tensor Forward(Tensor x) => TensorOps.LayerNorm(x, Weight, Bias, Eps);
+    public Tensor Forward(Tensor x)
+    {
+        if (Tape.Current is { } tape)
+        {
+            if (Weight is null) throw new NotSupportedException($"{Name}: training a LayerNorm without a scale (elementwise_affine = False) is not supported.");
+            return tape.Out(tape.LayerNorm(tape.Of(x), tape.Of(Weight), Bias is null ? null : tape.Of(Bias), Eps));
+        }
+        return TensorOps.LayerNorm(x, Weight, Bias, Eps);
+    }
 
     IEnumerable<Linear> IModule.LinearLayers => [];
 
@@ -34,7 +43,8 @@ public sealed class RmsNorm(string name, float[] weight, float eps) : IModule
     public float Eps { get; } = eps;
 
     /// <summary>[..., dim] → [..., dim]</summary>
-    public Tensor Forward(Tensor x) => TensorOps.RmsNorm(x, Weight, Eps);
+    public Tensor Forward(Tensor x)
+        => Tape.Current is { } tape ? tape.Out(tape.RmsNorm(tape.Of(x), tape.Of(Weight), Eps)) : TensorOps.RmsNorm(x, Weight, Eps);
 
     IEnumerable<Linear> IModule.LinearLayers => [];
 

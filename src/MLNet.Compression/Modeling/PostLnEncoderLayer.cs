@@ -94,12 +94,12 @@ internal sealed class PostLnEncoderLayer : CompositeModule
         int heads = q.Dim(-1) / d; // from the weight: head pruning removes heads for real
         var ctx = AttentionKernel.Compute(q, k, v, heads, heads, d, scale, new AttentionMask(mask, false), bias); // [batch, seq, hidden]
         var attn = AttentionOutput.Forward(ctx); // [batch, seq, hidden]
-        TensorOps.AddInPlace(attn, x);
+        attn = TensorOps.Add(attn, x);
         attn = AttentionNorm.Forward(attn);      // [batch, seq, hidden]
         var inner = Up.Forward(attn);            // [batch, seq, intermediate]
-        Activations.Apply(_shape.Activation, inner.Span);
+        inner = Activations.Apply(_shape.Activation, inner);
         var ffn = Down.Forward(inner);           // [batch, seq, hidden]
-        TensorOps.AddInPlace(ffn, attn);
+        ffn = TensorOps.Add(ffn, attn);
         return OutputNorm.Forward(ffn);          // [batch, seq, hidden]
     }
 
@@ -111,6 +111,8 @@ internal sealed class PostLnEncoderLayer : CompositeModule
     /// </summary>
     private Tensor RelativeScores(Tensor q, Tensor k, float factor)
     {
+        if (Tensors.Autograd.Tape.Current is not null)
+            throw new NotSupportedException("Training with position_embedding_type relative_key or relative_key_query is not supported; use absolute positions.");
         var rel = _shape.Relative!;
         int batch = q.Dim(0), seq = q.Dim(1), d = _shape.HeadDim, heads = q.Dim(-1) / d, maxPos = rel.MaxPositions;
         var scores = Tensor.Zeros(batch, heads, seq, seq);

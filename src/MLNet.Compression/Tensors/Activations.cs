@@ -39,8 +39,26 @@ public static class Activations
         return (int)activation >= 0;
     }
 
-    /// <summary>Applies the activation in place; large spans are split across cores.</summary>
+    /// <summary>
+    /// act(x), consuming x: at inference the result is x itself, changed in place; while a tape records
+    /// (<see cref="Autograd.Tape.Current"/>) it is a new tensor on the tape and x keeps the value the backward pass reads.
+    /// </summary>
+    public static Tensor Apply(Activation act, Tensor x) // x's shape
+    {
+        if (Autograd.Tape.Current is { } tape) return tape.Out(tape.Activation(tape.Of(x), act));
+        ApplyKernel(act, x.Span);
+        return x;
+    }
+
+    /// <summary>Applies the activation in place (not while a tape records: use the consuming form).</summary>
     public static void Apply(Activation act, Span<float> x)
+    {
+        Autograd.Tape.ForbidInPlace("Activations.Apply(span)");
+        ApplyKernel(act, x);
+    }
+
+    /// <summary>The in-place kernel; large spans are split across cores.</summary>
+    internal static void ApplyKernel(Activation act, Span<float> x)
     {
         if (act == Activation.Linear) return;
         if (act == Activation.Relu) { TensorPrimitives.Max(x, 0f, x); return; }

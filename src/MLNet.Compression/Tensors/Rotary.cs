@@ -32,6 +32,24 @@ public sealed class Rotary
     /// </summary>
     public void Apply(Span<float> x, int batch, int seq, int heads, int headDim, ReadOnlySpan<int> positions)
     {
+        Autograd.Tape.ForbidInPlace("Rotary.Apply(span)");
+        Rotate(x, batch, seq, heads, headDim, positions);
+    }
+
+    /// <summary>
+    /// x [batch, seq, heads·headDim] rotated by position, consuming x: at inference in place, while a tape records a new
+    /// tensor on the tape.
+    /// </summary>
+    public Tensor Apply(Tensor x, int heads, int headDim, int[] positions) // [batch, seq, heads·headDim]
+    {
+        if (Autograd.Tape.Current is { } tape) return tape.Out(tape.Rotary(tape.Of(x), this, positions, heads, headDim));
+        Rotate(x.Span, x.Dim(0), x.Dim(1), heads, headDim, positions);
+        return x;
+    }
+
+    /// <summary>The in-place rotation.</summary>
+    internal void Rotate(Span<float> x, int batch, int seq, int heads, int headDim, ReadOnlySpan<int> positions)
+    {
         int half = _rotaryDim / 2;
         Span<float> cos = stackalloc float[half];
         Span<float> sin = stackalloc float[half];

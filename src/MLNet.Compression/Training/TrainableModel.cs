@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Tensors;
@@ -8,58 +6,138 @@ using MLNet.Compression.Tensors.Autograd;
 namespace MLNet.Compression.Training;
 
 /// <summary>
-/// A model whose forward pass runs on a <see cref="Tape"/>, so it can be trained. Its parameters carry the Hugging Face
-/// key names of the inference family with the same model_type, in the order of PyTorch's named_parameters() (tied
-/// weights once, under their first name), and <see cref="Save"/> writes config.json + model.safetensors that
-/// <see cref="ModelLoader.Load"/> (and Hugging Face) read back.
+/// A <see cref="LanguageModel"/> of any family, trained through its own forward pass: the inference code runs with a
+/// <see cref="Tape"/> recording (<see cref="Tape.Record"/>), so key names, shapes, config handling and the forward live once
+/// per family and a family added later trains with no code here. Its parameters are the model's own arrays (updates show
+/// in the model at once), named by their Hugging Face keys; tied weights are one parameter, under the name met first.
 /// </summary>
-public abstract class TrainableModel
+public sealed class TrainableModel
 {
     private readonly List<Variable> _parameters = [];
+    private readonly List<Tensor> _constants = [];
+    private readonly HashSet<Variable> _transposed = new(ReferenceEqualityComparer.Instance);
 
-    protected TrainableModel(ConfigJson config) => Config = config;
+    /// <summary>Wraps <paramref name="model"/>; its weights must be dense float32 (see <see cref="Linear"/> forms).</summary>
+    /// <remarks>The model's arrays are trained in place: wrap a copy (<see cref="Copy"/>) when another model shares them.</remarks>
+    public TrainableModel(LanguageModel model)
+    {
+        Model = model;
+        if (model.Config is null) throw new ArgumentException($"This {model.ModelType} model has no config.json to train from.", nameof(model));
+        var seen = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
+        foreach (var t in model.OtherTensors)
+        {
+            if (!seen.Add(t.Value.Data)) continue;
+            if (t.IsBuffer) _constants.Add(t.Value);
+            else _parameters.Add(new Variable(t.Value, requiresGrad: true, name: t.Key));
+        }
+        foreach (var l in model.Linears)
+        {
+            if (l.Weight is not DenseWeight dense)
+                throw new InvalidOperationException($"{l.Name}: its {l.Weight.Format} weight cannot be trained directly; recovery training makes it dense with a fixed mask or a straight-through quantizer first.");
+            if (seen.Add(dense.Value.Data))
+            {
+                var p = new Variable(dense.Value, requiresGrad: true, name: l.Name + ".weight");
+                _parameters.Add(p);
+                if (l.StoredTransposed) _transposed.Add(p);
+            }
+            if (l.Bias is { } b && seen.Add(b)) _parameters.Add(new Variable(new Tensor(b, b.Length), requiresGrad: true, name: l.Name + ".bias"));
+        }
+    }
 
-    /// <summary>The config.json this model was built from; written back unchanged by <see cref="Save"/>.</summary>
-    public ConfigJson Config { get; }
+    /// <summary>The model being trained; evaluators and savers use it directly.</summary>
+    public LanguageModel Model { get; }
+
+    /// <summary>config.json of the model.</summary>
+    public ConfigJson Config => Model.Config!;
 
     /// <summary>config.json "model_type".</summary>
-    public abstract string ModelType { get; }
+    public string ModelType => Model.ModelType;
 
-    /// <summary>Masked LM (labels at masked positions) or causal LM (labels shifted inside the model).</summary>
-    public abstract ModelKind Kind { get; }
+    public ModelKind Kind => Model.Kind;
 
-    /// <summary>Every trainable tensor once, in named_parameters() order.</summary>
+    /// <summary>Every trainable tensor once (tied weights once, under the first name met).</summary>
     public IReadOnlyList<Variable> Parameters => _parameters;
+
+    /// <summary>Total number of parameter elements.</summary>
+    public long ParameterCount => _parameters.Sum(p => (long)p.Value.Length);
 
     /// <summary>Parameter by Hugging Face key.</summary>
     public Variable Parameter(string name)
         => _parameters.FirstOrDefault(p => p.Name == name) ?? throw new KeyNotFoundException($"{ModelType} model has no parameter '{name}'.");
 
-    /// <summary>Total number of parameter elements.</summary>
-    public long ParameterCount => _parameters.Sum(p => (long)p.Value.Length);
+    /// <summary>
+    /// True for a GPT-2 Conv1D weight: the checkpoint stores it [in, out], the model (and so the parameter and its
+    /// gradient) [out, in].
+    /// </summary>
+    public bool IsStoredTransposed(Variable parameter) => _transposed.Contains(parameter);
 
     /// <summary>
-    /// Records the forward pass of <paramref name="batch"/> on the tape and returns the mean cross-entropy over the labelled
-    /// tokens (the loss Hugging Face's model(**inputs, labels=labels) returns, with dropout off).
+    /// The model's forward pass recorded on <paramref name="tape"/>: the output tensors are tape values (valid until the
+    /// tape's next reset) whose variables <see cref="Tape.Of(Tensor)"/> returns, for a loss built on them.
     /// </summary>
-    public abstract Variable Loss(Tape tape, TrainingBatch batch);
+    public ModelOutput Forward(Tape tape, ModelInput input, ForwardOptions? options = null)
+    {
+        foreach (var p in _parameters) tape.Bind(p);
+        foreach (var c in _constants) tape.BindConstant(c);
+        using (tape.Record()) return Model.Forward(input, options);
+    }
 
-    /// <summary>Drops every parameter's gradient (PyTorch's zero_grad(set_to_none=True)): a parameter the next backward
-    /// pass does not reach has no gradient, and clipping and AdamW skip it as PyTorch's do.</summary>
+    /// <summary>
+    /// Records the forward pass of <paramref name="batch"/> and returns the mean cross-entropy over the labelled tokens:
+    /// what Hugging Face's model(**inputs, labels=labels) returns with dropout off. A causal LM predicts labels[t + 1] at t;
+    /// a masked LM its labels where they are set; a seq2seq LM decodes labels shifted right behind the decoder start token
+    /// (shift_tokens_right / T5's _shift_right) and predicts each label.
+    /// </summary>
+    public Variable Loss(Tape tape, TrainingBatch batch)
+    {
+        var (input, targets) = LabelledInput(batch);
+        var (rows, picked) = LabelledRows(targets);
+        if (rows.Length == 0) throw new ArgumentException("TrainingBatch: no token carries a label, so there is no loss to take.");
+        var output = Forward(tape, input, new ForwardOptions { LogitPositions = rows });
+        return tape.CrossEntropy(tape.Of(output.Logits), picked); // over [labelled, vocab]
+    }
+
+    /// <summary>The model input of a batch and the target of every flat logit row (−100 where none).</summary>
+    public (ModelInput Input, int[] Targets) LabelledInput(TrainingBatch batch)
+    {
+        batch.Validate();
+        var tokens = new TokenBatch(batch.Batch, batch.Length, batch.InputIds, batch.AttentionMask);
+        switch (Kind)
+        {
+            case ModelKind.CausalLM:
+                return (new ModelInput(tokens, batch.TokenTypeIds), ShiftedTargets(batch));
+            case ModelKind.Seq2SeqLM:
+                int start = Model.Generation.DecoderStartTokenId ?? Model.Generation.PadTokenId ?? 0;
+                int pad = Model.Generation.PadTokenId ?? 0;
+                int len = batch.LabelLength;
+                var dec = new int[batch.Batch * len];
+                for (int b = 0; b < batch.Batch; b++)
+                    for (int t = 0; t < len; t++)
+                    {
+                        int prev = t == 0 ? start : batch.Labels[b * len + t - 1];
+                        dec[b * len + t] = prev == Tape.IgnoreIndex ? pad : prev;
+                    }
+                return (new ModelInput(tokens, batch.TokenTypeIds, new TokenBatch(batch.Batch, len, dec)), batch.Labels);
+            default:
+                return (new ModelInput(tokens, batch.TokenTypeIds), batch.Labels);
+        }
+    }
+
+    /// <summary>Drops every parameter's gradient (zero_grad(set_to_none=True)).</summary>
     public void ZeroGrad()
     {
         foreach (var p in _parameters) p.Grad = null;
     }
 
-    /// <summary>Writes config.json and model.safetensors (float32, parameter keys as named_parameters() gives them), atomically.</summary>
+    /// <summary>Writes config.json and model.safetensors (float32, Hugging Face keys and layouts), atomically.</summary>
     public void Save(string folder)
     {
         Directory.CreateDirectory(folder);
         var writer = new SafeTensorsWriter().AddMetadata("format", "pt");
-        foreach (var p in _parameters) writer.Add(p.Name!, p.Value.Data, p.Shape);
+        var source = new ModelTensorSource(Model);
+        foreach (var key in source.Keys) writer.Add(key, source.ReadFloat32(key), source.Shape(key));
         writer.Save(Path.Combine(folder, "model.safetensors"));
-        var json = JsonNode.Parse(Config.Root.GetRawText())!.AsObject();
-        AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), Config.Root.GetRawText());
     }
 
     /// <summary>Loads a model folder (config.json + safetensors) for training.</summary>
@@ -75,40 +153,22 @@ public abstract class TrainableModel
     /// ones for norm scales, zeros for biases (Hugging Face's _init_weights), from a seeded generator.
     /// </summary>
     public static TrainableModel Create(ConfigJson config, int seed = 0)
-        => FromSource(config, new RandomWeights(seed, (float)config.Double("initializer_range", 0.02)));
+        => FromSource(config, new RandomWeights(seed, (float)config.Double("initializer_range", config.Double("init_std", 0.02))));
 
-    /// <summary>Builds the trainable model of config.json's model_type (bert, gpt2, llama) from a tensor source.</summary>
+    /// <summary>Builds the model of config.json's model_type from a tensor source, on arrays of its own.</summary>
     public static TrainableModel FromSource(ConfigJson config, ITensorSource weights)
+        => new(ModelLoader.FamilyOf(config).Load(config, weights is RandomWeights ? weights : new CopiedTensorSource(weights)));
+
+    /// <summary>A trainable copy of <paramref name="model"/> that shares no array with it.</summary>
+    public static TrainableModel Copy(LanguageModel model)
     {
-        string type = config.StringOrNull("model_type") ?? throw config.Missing("model_type", "\"bert\", \"gpt2\" or \"llama\"");
-        return type switch
-        {
-            "bert" => new TrainableBertForMaskedLM(config, weights),
-            "gpt2" => new TrainableGpt2LMHeadModel(config, weights),
-            "llama" => new TrainableLlamaForCausalLM(config, weights),
-            _ => throw new CheckpointException(config.Path, "model_type", $"training supports bert, gpt2 and llama models, not \"{type}\"."),
-        };
+        if (model.Config is null) throw new ArgumentException($"This {model.ModelType} model has no config.json to train from.", nameof(model));
+        return FromSource(model.Config, new ModelTensorSource(model));
     }
 
-    /// <summary>Reads (or, from <see cref="RandomWeights"/>, invents) a parameter, checking its shape, and registers it.</summary>
-    protected Variable Add(ITensorSource source, string key, params int[] shape)
+    /// <summary>For a causal LM: the target of row t is labels[t + 1] (−100 at a row's last position).</summary>
+    private static int[] ShiftedTargets(TrainingBatch batch)
     {
-        if (source is RandomWeights random) random.Make(key, shape);
-        if (!source.Contains(key))
-            throw new CheckpointException(source.Location, key, $"missing; a {ModelType} model with this config needs it with shape [{string.Join(", ", shape)}].");
-        var stored = source.Shape(key);
-        if (!stored.SequenceEqual(shape))
-            throw new CheckpointException(source.Describe(key), key, $"has shape [{string.Join(", ", stored)}], expected [{string.Join(", ", shape)}] from config.json.");
-        var data = source.ReadFloat32(key);
-        var p = new Variable(new Tensor(data.Length == Tensor.ShapeSize(shape) ? (float[])data.Clone() : data[..(int)Tensor.ShapeSize(shape)], shape), requiresGrad: true, name: key);
-        _parameters.Add(p);
-        return p;
-    }
-
-    /// <summary>Targets per row of the flattened [batch·length] logits: the labels, or for a causal LM labels[t + 1] (−100 at the last position).</summary>
-    protected static int[] Targets(TrainingBatch batch, bool shift)
-    {
-        if (!shift) return batch.Labels;
         var t = new int[batch.Labels.Length];
         for (int b = 0; b < batch.Batch; b++)
             for (int i = 0; i < batch.Length; i++)
@@ -117,19 +177,25 @@ public abstract class TrainableModel
     }
 
     /// <summary>
-    /// The rows whose target counts, and those targets: the vocabulary projection is computed for these rows only,
-    /// which gives the same loss and gradients as projecting every row and ignoring the rest.
+    /// The rows whose target counts, and those targets: the vocabulary projection runs for these rows only, which gives
+    /// the same loss and gradients as projecting every row and ignoring the rest.
     /// </summary>
-    protected static (int[] Rows, int[] Targets) LabelledRows(int[] targets)
+    private static (int[] Rows, int[] Targets) LabelledRows(int[] targets)
     {
         var rows = new List<int>();
         for (int i = 0; i < targets.Length; i++) if (targets[i] != Tape.IgnoreIndex) rows.Add(i);
         return (rows.ToArray(), rows.Select(r => targets[r]).ToArray());
     }
 
-    /// <summary>Fails with the config file and field when a setting the trainer does not implement is on.</summary>
-    protected static void Require(ConfigJson c, bool ok, string field, string what)
+    /// <summary>Hands out copies of another source's arrays, so the model built on it owns its weights.</summary>
+    private sealed class CopiedTensorSource(ITensorSource inner) : ITensorSource
     {
-        if (!ok) throw new CheckpointException(c.Path, field, $"training does not support this setting ({what}).");
+        public string Location => inner.Location;
+        public IEnumerable<string> Keys => inner.Keys;
+        public bool Contains(string key) => inner.Contains(key);
+        public int[] Shape(string key) => inner.Shape(key);
+        public float[] ReadFloat32(string key) => (float[])inner.ReadFloat32(key).Clone();
+        public string Describe(string key) => inner.Describe(key);
+        public void Dispose() { }
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using MLNet.Compression.IO;
+using MLNet.Compression.Modeling;
 using MLNet.Compression.Tensors.Autograd;
 
 namespace MLNet.Compression.Training;
@@ -70,20 +71,34 @@ public sealed class Trainer
     /// <summary>Steps completed.</summary>
     public int StepCount { get; private set; }
 
-    /// <summary>Forward, backward, clip, update. Returns the loss before the update.</summary>
-    public TrainingStep Step(TrainingBatch batch)
+    /// <summary>
+    /// Rules some parameters obey around each update (a pruning mask, a straight-through quantizer), applied in order.
+    /// </summary>
+    public List<IParameterConstraint> Constraints { get; } = [];
+
+    /// <summary>Forward, backward, clip, update on the language-modelling loss of a batch. Returns the loss before the update.</summary>
+    public TrainingStep Step(TrainingBatch batch) => Step(tape => Model.Loss(tape, batch));
+
+    /// <summary>
+    /// Forward and backward of any scalar loss <paramref name="lossOf"/> records on the tape (e.g. a distillation loss
+    /// over <see cref="TrainableModel.Forward"/>'s outputs), then clip, update. Returns the loss before the update.
+    /// </summary>
+    public TrainingStep Step(Func<Tape, Variable> lossOf)
     {
         Model.ZeroGrad();
         _tape.Reset();
-        var loss = Model.Loss(_tape, batch);
+        var loss = lossOf(_tape);
         float lossValue = loss.Value.Span[0];
+        if (!float.IsFinite(lossValue)) throw new InvalidOperationException($"The loss became {lossValue} at step {StepCount + 1}; lower the learning rate.");
         _tape.Backward(loss);
         _tape.Reset();
         var (norm, coef) = Settings.MaxGradNorm > 0
             ? GradientClipping.ClipByGlobalNorm(Model.Parameters, Settings.MaxGradNorm)
             : (GradientClipping.GlobalNorm(Model.Parameters), 1f);
         double lr = Settings.Optimizer.LearningRate * Schedule.Factor(StepCount);
+        foreach (var c in Constraints) c.BeforeUpdate();
         Optimizer.Step(lr);
+        foreach (var c in Constraints) c.AfterUpdate();
         StepCount++;
         return new TrainingStep(StepCount, lossValue, norm, coef, lr);
     }
@@ -109,10 +124,13 @@ public sealed class Trainer
             .AddMetadata("format_version", FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .AddMetadata("config", Model.Config.Root.GetRawText())
             .AddMetadata("options", JsonSerializer.Serialize(Settings));
+        // Weights under their Hugging Face keys and layouts (a Conv1D weight as [in, out]), as a model folder stores them;
+        // the moments in the parameters' own layouts, matched by name on load.
+        var weights = new ModelTensorSource(Model.Model);
+        foreach (var key in weights.Keys) w.Add("param." + key, weights.ReadFloat32(key), weights.Shape(key));
         var ps = Model.Parameters;
         for (int i = 0; i < ps.Count; i++)
         {
-            w.Add("param." + ps[i].Name, ps[i].Value.Data, ps[i].Shape);
             w.Add("exp_avg." + ps[i].Name, Optimizer.ExpAvg[i].Data, ps[i].Shape);
             w.Add("exp_avg_sq." + ps[i].Name, Optimizer.ExpAvgSq[i].Data, ps[i].Shape);
         }

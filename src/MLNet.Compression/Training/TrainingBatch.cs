@@ -22,8 +22,20 @@ public sealed record TrainingBatch
     /// <summary>[batch·length] segment ids (BERT); null means all zero.</summary>
     public int[]? TokenTypeIds { get; init; }
 
-    /// <summary>[batch·length] targets, −100 where ignored.</summary>
+    /// <summary>[batch·length] targets, −100 where ignored ([batch·<see cref="LabelLength"/>] for a seq2seq LM).</summary>
     public required int[] Labels { get; init; }
+
+    /// <summary>
+    /// Decoder tokens per row for a seq2seq LM, whose labels are the decoder's targets and may be longer or shorter than
+    /// the source; defaults to <see cref="Length"/>.
+    /// </summary>
+    public int LabelLength
+    {
+        get => _labelLength ?? Length;
+        init => _labelLength = value;
+    }
+
+    private readonly int? _labelLength;
 
     /// <summary>Tokens that carry a loss term after the model's own shift (what "training tokens" counts).</summary>
     public int LossTokens(bool causal)
@@ -42,7 +54,7 @@ public sealed record TrainingBatch
         if (Batch <= 0 || Length <= 0) throw new ArgumentException($"TrainingBatch: batch {Batch} and length {Length} must be positive.");
         if (InputIds.Length != n) throw new ArgumentException($"TrainingBatch: InputIds has {InputIds.Length} ids, expected {Batch}×{Length} = {n}.");
         if (AttentionMask.Length != n) throw new ArgumentException($"TrainingBatch: AttentionMask has {AttentionMask.Length} entries, expected {n}.");
-        if (Labels.Length != n) throw new ArgumentException($"TrainingBatch: Labels has {Labels.Length} entries, expected {n}.");
+        if (Labels.Length != Batch * LabelLength) throw new ArgumentException($"TrainingBatch: Labels has {Labels.Length} entries, expected {Batch}×{LabelLength} = {Batch * LabelLength}.");
         if (TokenTypeIds is not null && TokenTypeIds.Length != n) throw new ArgumentException($"TrainingBatch: TokenTypeIds has {TokenTypeIds.Length} entries, expected {n}.");
     }
 }

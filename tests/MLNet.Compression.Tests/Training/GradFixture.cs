@@ -61,6 +61,44 @@ internal sealed class GradFixture : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// The fixture's name of one of our parameters: the same key, or the PyTorch parameter it is an alias of (BERT's
+    /// decoder bias is cls.predictions.bias).
+    /// </summary>
+    public string FixtureName(string ours)
+    {
+        foreach (var p in Root.GetProperty("parameters").EnumerateArray())
+        {
+            string name = p.GetProperty("param").GetString()!;
+            if (name == ours || p.GetProperty("aliases").EnumerateArray().Any(a => a.GetString() == ours)) return name;
+        }
+        if (ours == "cls.predictions.decoder.bias") return "cls.predictions.bias";
+        throw new KeyNotFoundException($"{Family}: the fixture has no parameter {ours}");
+    }
+
+    /// <summary>
+    /// The fixture tensor "{prefix}{name}" of one of our parameters, in our layout: a GPT-2 Conv1D weight is stored
+    /// [in, out] by PyTorch and held [out, in] by the model.
+    /// </summary>
+    public float[] Read(SafeTensorsFile file, string prefix, TrainableModel model, MLNet.Compression.Tensors.Autograd.Variable p)
+    {
+        var data = file.ReadFloat32(prefix + FixtureName(p.Name!));
+        if (!model.IsStoredTransposed(p)) return data;
+        int outF = p.Shape[0], inF = p.Shape[1];
+        var t = new float[data.Length];
+        for (int i = 0; i < inF; i++)
+            for (int o = 0; o < outF; o++) t[o * inF + i] = data[i * outF + o];
+        return t;
+    }
+
+    /// <summary>A fixture flat index of parameter <paramref name="p"/> in our layout.</summary>
+    public static int OurIndex(TrainableModel model, MLNet.Compression.Tensors.Autograd.Variable p, int fixtureIndex)
+    {
+        if (!model.IsStoredTransposed(p)) return fixtureIndex;
+        int outF = p.Shape[0], inF = p.Shape[1];
+        return fixtureIndex % outF * inF + fixtureIndex / outF;
+    }
+
     public IEnumerable<string> ParameterNames() => Root.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("param").GetString()!);
 
     public void Dispose()

@@ -85,9 +85,9 @@ public sealed class AlbertForMaskedLM : MaskedLanguageModel
 
         // AlbertEmbeddings.forward: word + token type (0 when not given) + absolute position (0..seq-1), LayerNorm.
         var x = TensorOps.Embedding(_wordEmbeddings, tokens.Ids);                                   // [batch·seq, embeddingSize]
-        TensorOps.AddInPlace(x, TensorOps.Embedding(_typeEmbeddings, input.TokenTypeIds ?? new int[batch * seq]));
+        x = TensorOps.Add(x, TensorOps.Embedding(_typeEmbeddings, input.TokenTypeIds ?? new int[batch * seq]));
         if (_cfg.PositionEmbeddingType == "absolute")
-            TensorOps.AddInPlace(x, TensorOps.Embedding(_positionEmbeddings!, Positions.Arange(batch, seq)));
+            x = TensorOps.Add(x, TensorOps.Embedding(_positionEmbeddings!, Positions.Arange(batch, seq)));
         x = _embeddingNorm.Forward(x.Reshape(batch, seq, _cfg.EmbeddingSize));                      // [batch, seq, embeddingSize]
 
         // AlbertTransformer.forward: hidden_states[0] is the projected embeddings; one entry per outer layer, none per inner layer.

@@ -119,10 +119,10 @@ public sealed class BartForConditionalGeneration : Seq2SeqLanguageModel
         if (t > _cfg.MaxPositions)
             throw new ArgumentException($"Input of {t} tokens exceeds max_position_embeddings = {_cfg.MaxPositions} of this bart model.");
         var x = TensorOps.Embedding(_shared, tokens.Ids); // [batch·t, d]
-        if (_cfg.ScaleEmbedding) TensorOps.Scale(x, (float)Math.Sqrt(d));
+        if (_cfg.ScaleEmbedding) x = TensorOps.Scale(x, (float)Math.Sqrt(d));
         // BartLearnedPositionalEmbedding: arange(t) + 2 for every row, whatever the padding.
         var pos = Positions.Arange(batch, t, past: BartConfig.PositionOffset);
-        TensorOps.AddInPlace(x, TensorOps.Embedding(positionTable, pos));
+        x = TensorOps.Add(x, TensorOps.Embedding(positionTable, pos));
         var h = embedNorm.Forward(x.Reshape(batch, t, d)); // [batch, t, d]
         foreach (var layer in layers)
         {
@@ -136,9 +136,8 @@ public sealed class BartForConditionalGeneration : Seq2SeqLanguageModel
     /// <summary>[rows, d] → [rows, vocab]: lm_head(x) + final_logits_bias.</summary>
     private Tensor Head(Tensor x)
     {
-        var logits = _lmHead.Forward(x);
-        TensorOps.AddRowVector(logits, _finalLogitsBias.ReadOnlySpan);
-        return logits;
+        var logits = _lmHead.Forward(x); // [rows, vocab]
+        return TensorOps.Add(logits, _finalLogitsBias.Reshape(_finalLogitsBias.Length));
     }
 }
 

@@ -31,7 +31,7 @@ internal sealed class BartAttention : CompositeModule
     public Tensor Forward(Tensor x, Tensor kv, AttentionMask mask)
     {
         var q = Q.Forward(x);  // [batch, tq, d]
-        TensorOps.Scale(q, (float)Math.Pow(_headDim, -0.5));
+        q = TensorOps.Scale(q, (float)Math.Pow(_headDim, -0.5));
         var k = K.Forward(kv); // [batch, tk, d]
         var v = V.Forward(kv); // [batch, tk, d]
         int heads = q.Dim(-1) / _headDim; // from the weight: head pruning removes heads for real
@@ -85,21 +85,21 @@ internal sealed class BartLayer : CompositeModule
     public Tensor Forward(Tensor h, AttentionMask selfMask, Seq2SeqEncoding? encoder)
     {
         var attn = SelfAttention.Forward(h, h, selfMask);
-        TensorOps.AddInPlace(attn, h);
+        attn = TensorOps.Add(attn, h);
         h = SelfNorm.Forward(attn);
 
         if (CrossAttention is not null)
         {
             var enc = encoder ?? throw new InvalidOperationException("A BART decoder layer needs the encoder output.");
             var cross = CrossAttention.Forward(h, enc.LastHiddenState, new AttentionMask(enc.Mask, false));
-            TensorOps.AddInPlace(cross, h);
+            cross = TensorOps.Add(cross, h);
             h = CrossNorm!.Forward(cross);
         }
 
         var ff = Fc1.Forward(h); // [batch, t, ffn]
-        Activations.Apply(_act, ff.Span);
+        ff = Activations.Apply(_act, ff);
         var o = Fc2.Forward(ff); // [batch, t, d]
-        TensorOps.AddInPlace(o, h);
+        o = TensorOps.Add(o, h);
         return FinalNorm.Forward(o);
     }
 }

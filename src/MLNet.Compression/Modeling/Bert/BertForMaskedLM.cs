@@ -77,9 +77,9 @@ public sealed class BertForMaskedLM : MaskedLanguageModel
         // [batch·seq, hidden]
         var x = TensorOps.Embedding(_wordEmbeddings, tokens.Ids);
         if (_cfg.PositionEmbeddingType == "absolute")
-            TensorOps.AddInPlace(x, TensorOps.Embedding(_positionEmbeddings, positions));
+            x = TensorOps.Add(x, TensorOps.Embedding(_positionEmbeddings, positions));
         if (_typeEmbeddings is not null)
-            TensorOps.AddInPlace(x, TensorOps.Embedding(_typeEmbeddings, input.TokenTypeIds ?? new int[batch * seq]));
+            x = TensorOps.Add(x, TensorOps.Embedding(_typeEmbeddings, input.TokenTypeIds ?? new int[batch * seq]));
         x = _embeddingNorm.Forward(x.Reshape(batch, seq, h)); // [batch, seq, hidden]
 
         return Encode(x, _layers.Length, (i, state) => _layers[i].Forward(state, tokens.Mask), options);

@@ -75,7 +75,7 @@ public sealed class DistilBertForMaskedLM : MaskedLanguageModel
 
         // Embeddings.forward: position_ids = 0..seq-1 for every row, whatever the padding.
         var x = TensorOps.Embedding(_wordEmbeddings, tokens.Ids);                                 // [batch·seq, dim]
-        TensorOps.AddInPlace(x, TensorOps.Embedding(_positionEmbeddings, Positions.Arange(batch, seq)));
+        x = TensorOps.Add(x, TensorOps.Embedding(_positionEmbeddings, Positions.Arange(batch, seq)));
         x = _embeddingNorm.Forward(x.Reshape(batch, seq, d));                                     // [batch, seq, dim]
 
         return Encode(x, _layers.Length, (i, state) => _layers[i].Forward(state, tokens.Mask), options);

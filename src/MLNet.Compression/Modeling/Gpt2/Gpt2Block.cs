@@ -40,21 +40,7 @@ internal sealed class Gpt2Attention : CompositeModule
 
     /// <summary>c_attn's output split as HF's split(split_size, dim=2): [batch, seq, 3h] → three [batch, seq, h].</summary>
     private static (Tensor Q, Tensor K, Tensor V) SplitQkv(Tensor qkv, int h)
-    {
-        int batch = qkv.Dim(0), seq = qkv.Dim(1), rows = batch * seq;
-        var q = Tensor.Zeros(batch, seq, h);
-        var k = Tensor.Zeros(batch, seq, h);
-        var v = Tensor.Zeros(batch, seq, h);
-        var src = qkv.ReadOnlySpan;
-        for (int r = 0; r < rows; r++)
-        {
-            var row = src.Slice(r * 3 * h, 3 * h);
-            row[..h].CopyTo(q.Span.Slice(r * h, h));
-            row.Slice(h, h).CopyTo(k.Span.Slice(r * h, h));
-            row.Slice(2 * h, h).CopyTo(v.Span.Slice(r * h, h));
-        }
-        return (q, k, v);
-    }
+        => (TensorOps.SliceLast(qkv, 0, h), TensorOps.SliceLast(qkv, h, h), TensorOps.SliceLast(qkv, 2 * h, h)); // [batch, seq, h] each
 }
 
 /// <summary>GPT2MLP: c_fc (Conv1D) → activation_function → c_proj (Conv1D).</summary>
@@ -78,7 +64,7 @@ internal sealed class Gpt2Mlp : CompositeModule
     public Tensor Forward(Tensor x)
     {
         var inner = CFc.Forward(x); // [batch, seq, inner]
-        Activations.Apply(_act, inner.Span);
+        inner = Activations.Apply(_act, inner);
         return CProj.Forward(inner);
     }
 }
@@ -106,9 +92,9 @@ internal sealed class Gpt2Block : CompositeModule, IDecoderLayer
     public Tensor Forward(Tensor x, DecoderStep step)
     {
         var a = Attn.Forward(Ln1.Forward(x), step); // [batch, seq, hidden]
-        TensorOps.AddInPlace(a, x);
+        a = TensorOps.Add(a, x);
         var m = Mlp.Forward(Ln2.Forward(a)); // [batch, seq, hidden]
-        TensorOps.AddInPlace(m, a);
+        m = TensorOps.Add(m, a);
         return m;
     }
 }

@@ -55,8 +55,8 @@ public sealed class Gpt2LMHeadModel : CausalLanguageModel
 
         // [batch·seq, hidden] = wte(ids) + wpe(positions) (+ wte(token_type_ids), which GPT-2 embeds with the same table)
         var x = TensorOps.Embedding(TokenEmbeddings, tokens.Ids);
-        TensorOps.AddInPlace(x, TensorOps.Embedding(_wpe, Positions.Arange(batch, seq, past)));
-        if (input.TokenTypeIds is { } types) TensorOps.AddInPlace(x, TensorOps.Embedding(TokenEmbeddings, types));
+        x = TensorOps.Add(x, TensorOps.Embedding(_wpe, Positions.Arange(batch, seq, past)));
+        if (input.TokenTypeIds is { } types) x = TensorOps.Add(x, TensorOps.Embedding(TokenEmbeddings, types));
         return x.Reshape(batch, seq, h); // [batch, seq, hidden]
     }
 

@@ -41,13 +41,13 @@ internal sealed class GptNeoXLayer : CompositeModule, IDecoderLayer
         {
             // mlp_output + attn_output + hidden_states, summed in that order.
             var y = Mlp(PostAttentionNorm.Forward(x));
-            TensorOps.AddInPlace(y, attn);
-            TensorOps.AddInPlace(y, x);
+            y = TensorOps.Add(y, attn);
+            y = TensorOps.Add(y, x);
             return y;
         }
-        TensorOps.AddInPlace(attn, x);
+        attn = TensorOps.Add(attn, x);
         var z = Mlp(PostAttentionNorm.Forward(attn));
-        TensorOps.AddInPlace(z, attn);
+        z = TensorOps.Add(z, attn);
         return z;
     }
 
@@ -56,22 +56,14 @@ internal sealed class GptNeoXLayer : CompositeModule, IDecoderLayer
     {
         int batch = x.Dim(0), seq = x.Dim(1), heads = _cfg.Heads, d = _cfg.HeadDim, h = _cfg.HiddenSize;
         var qkv = QueryKeyValue.Forward(x); // [batch, seq, heads·3·headDim]
-        var q = Tensor.Zeros(batch, seq, h); // [batch, seq, heads·headDim]
-        var k = Tensor.Zeros(batch, seq, h);
-        var v = Tensor.Zeros(batch, seq, h);
         // qkv.view(batch, seq, heads, 3·headDim): q = [..., :d], k = [..., d:2d], v = [..., 2d:].
-        var src = qkv.ReadOnlySpan;
-        for (int row = 0; row < batch * seq; row++)
-            for (int head = 0; head < heads; head++)
-            {
-                int s = row * 3 * h + head * 3 * d, t = row * h + head * d;
-                src.Slice(s, d).CopyTo(q.Span.Slice(t, d));
-                src.Slice(s + d, d).CopyTo(k.Span.Slice(t, d));
-                src.Slice(s + 2 * d, d).CopyTo(v.Span.Slice(t, d));
-            }
+        var perHead = qkv.Reshape(batch, seq, heads, 3 * d);
+        var q = TensorOps.SliceLast(perHead, 0, d).Reshape(batch, seq, h);     // [batch, seq, heads·headDim]
+        var k = TensorOps.SliceLast(perHead, d, d).Reshape(batch, seq, h);     // [batch, seq, heads·headDim]
+        var v = TensorOps.SliceLast(perHead, 2 * d, d).Reshape(batch, seq, h); // [batch, seq, heads·headDim]
         // Rotary on the first rotary_ndims channels of each head only (partial rotary).
-        rotary.Apply(q.Span, batch, seq, heads, d, positions);
-        rotary.Apply(k.Span, batch, seq, heads, d, positions);
+        q = rotary.Apply(q, heads, d, positions);
+        k = rotary.Apply(k, heads, d, positions);
         // _attn: baddbmm(q, kᵀ, alpha = head_size^-0.5), causal mask, padding mask, softmax, ·v.
         var ctx = AttentionKernel.Compute(q, k, v, heads, heads, d, (float)(1.0 / Math.Sqrt(d)),
             new AttentionMask(keyMask, Causal: true)); // [batch, seq, hidden]
@@ -82,7 +74,7 @@ internal sealed class GptNeoXLayer : CompositeModule, IDecoderLayer
     private Tensor Mlp(Tensor x)
     {
         var u = Up.Forward(x); // [batch, seq, intermediate]
-        Activations.Apply(_cfg.HiddenAct, u.Span);
+        u = Activations.Apply(_cfg.HiddenAct, u);
         return Down.Forward(u);
     }
 }

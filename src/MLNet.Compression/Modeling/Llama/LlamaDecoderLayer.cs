@@ -50,21 +50,21 @@ internal sealed class LlamaDecoderLayer : CompositeModule, IDecoderLayer
         var v = Value.Forward(normed);               // [batch, seq, kvHeads·headDim]
         // Head counts from the weights: head pruning removes heads for real.
         int heads = q.Dim(-1) / d, kvHeads = k.Dim(-1) / d;
-        rotary.Apply(q.Span, batch, seq, heads, d, positions);
-        rotary.Apply(k.Span, batch, seq, kvHeads, d, positions);
+        q = rotary.Apply(q, heads, d, positions);
+        k = rotary.Apply(k, kvHeads, d, positions);
         // LlamaAttention: softmax(q·kᵀ / √headDim + causal/padding mask)·v, k/v heads repeated for each query group.
         var ctx = AttentionKernel.Compute(q, k, v, heads, kvHeads, d, 1f / MathF.Sqrt(d),
             new AttentionMask(keyMask, Causal: true));  // [batch, seq, heads·headDim]
         var h1 = Output.Forward(ctx);                // [batch, seq, hidden]
-        TensorOps.AddInPlace(h1, x);
+        h1 = TensorOps.Add(h1, x);
 
         var m = PostAttentionNorm.Forward(h1);       // [batch, seq, hidden]
         var gate = Gate.Forward(m);                  // [batch, seq, intermediate]
-        Activations.Apply(_cfg.HiddenAct, gate.Span);
+        gate = Activations.Apply(_cfg.HiddenAct, gate);
         var up = Up.Forward(m);                      // [batch, seq, intermediate]
-        System.Numerics.Tensors.TensorPrimitives.Multiply(gate.ReadOnlySpan, up.ReadOnlySpan, gate.Span);
+        gate = TensorOps.Multiply(gate, up);
         var y = Down.Forward(gate);                  // [batch, seq, hidden]
-        TensorOps.AddInPlace(y, h1);
+        y = TensorOps.Add(y, h1);
         return y;
     }
 }

@@ -36,7 +36,7 @@ internal sealed class OptAttention : CompositeModule
     public Tensor Forward(Tensor x, DecoderStep step)
     {
         var q = QProj.Forward(x); // [batch, seq, hidden]
-        TensorOps.Scale(q, _scaling);
+        q = TensorOps.Scale(q, _scaling);
         var k = KProj.Forward(x); // [batch, seq, hidden]
         var v = VProj.Forward(x); // [batch, seq, hidden]
         if (step.Cache is { } cache) (k, v) = cache.Update(_layerIdx, k, v); // [batch, past + seq, hidden] each
@@ -80,13 +80,13 @@ internal sealed class OptDecoderLayer : CompositeModule, IDecoderLayer
     {
         bool pre = _cfg.DoLayerNormBefore;
         var a = SelfAttn.Forward(pre ? SelfAttnLayerNorm.Forward(x) : x, step); // [batch, seq, hidden]
-        TensorOps.AddInPlace(a, x);
+        a = TensorOps.Add(a, x);
         if (!pre) a = SelfAttnLayerNorm.Forward(a);
 
         var f = Fc1.Forward(pre ? FinalLayerNorm.Forward(a) : a); // [batch, seq, ffn]
-        Activations.Apply(_cfg.Activation, f.Span);
+        f = Activations.Apply(_cfg.Activation, f);
         var o = Fc2.Forward(f); // [batch, seq, hidden]
-        TensorOps.AddInPlace(o, a);
+        o = TensorOps.Add(o, a);
         return pre ? o : FinalLayerNorm.Forward(o);
     }
 }

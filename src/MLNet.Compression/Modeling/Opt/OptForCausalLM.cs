@@ -83,7 +83,7 @@ public sealed class OptForCausalLM : CausalLanguageModel
         var tokens = input.Tokens;
         var x = EmbedTokens(TokenEmbeddings, tokens); // [batch, seq, wordEmbedProjDim]
         if (_projectIn is not null) x = _projectIn.Forward(x); // [batch, seq, hidden]
-        TensorOps.AddInPlace(x, TensorOps.Embedding(_embedPositions, step.PositionIds!));
+        x = TensorOps.Add(x, TensorOps.Embedding(_embedPositions, step.PositionIds!));
         return x.Reshape(tokens.Batch, tokens.Length, _cfg.HiddenSize); // [batch, seq, hidden]
     }
 

@@ -62,15 +62,18 @@ internal sealed class T5Attention : CompositeModule
     {
         var table = RelativeBias ?? throw new InvalidOperationException("Only the first block of a T5 stack owns relative_attention_bias.");
         int heads = _cfg.Heads;
-        var bias = Tensor.Zeros(1, heads, tq, tk);
-        var t = table.ReadOnlySpan;
-        var b = bias.Span;
+        var index = new int[heads * tq * tk]; // [1, heads, tq, tk] positions in the flat table
         for (int i = 0; i < tq; i++)
             for (int j = 0; j < tk; j++)
             {
                 int bucket = RelativePositionBucket(j - i, !_isDecoder, _cfg.RelativeAttentionNumBuckets, _cfg.RelativeAttentionMaxDistance);
-                for (int h = 0; h < heads; h++) b[(h * tq + i) * tk + j] = t[bucket * heads + h];
+                for (int h = 0; h < heads; h++) index[(h * tq + i) * tk + j] = bucket * heads + h;
             }
+        if (Tensors.Autograd.Tape.Current is { } tape) return tape.Out(tape.GatherElements(tape.Of(table), index, 1, heads, tq, tk));
+        var bias = Tensor.Zeros(1, heads, tq, tk); // [1, heads, tq, tk]
+        var t = table.ReadOnlySpan;
+        var b = bias.Span;
+        for (int n = 0; n < index.Length; n++) b[n] = t[index[n]];
         return bias;
     }
 

@@ -40,14 +40,14 @@ internal sealed class T5FeedForward : CompositeModule
         if (Gate is null)
         {
             h = Up.Forward(x);
-            Activations.Apply(_act, h.Span);
+            h = Activations.Apply(_act, h);
         }
         else
         {
             h = Gate.Forward(x);
-            Activations.Apply(_act, h.Span);
+            h = Activations.Apply(_act, h);
             var linear = Up.Forward(x);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(h.ReadOnlySpan, linear.ReadOnlySpan, h.Span);
+            h = TensorOps.Multiply(h, linear);
         }
         return Down.Forward(h);
     }
@@ -109,7 +109,7 @@ internal sealed class T5Block : CompositeModule
     {
         var normed = SelfNorm.Forward(h);
         var attn = SelfAttention.Forward(normed, normed, selfMask, selfBias);
-        TensorOps.AddInPlace(attn, h);
+        attn = TensorOps.Add(attn, h);
         h = attn;
 
         if (CrossAttention is not null)
@@ -118,12 +118,12 @@ internal sealed class T5Block : CompositeModule
             // EncDecAttention has no relative bias: only the inverted encoder padding mask is added.
             normed = CrossNorm!.Forward(h);
             var cross = CrossAttention.Forward(normed, enc.LastHiddenState, new AttentionMask(enc.Mask, false), null);
-            TensorOps.AddInPlace(cross, h);
+            cross = TensorOps.Add(cross, h);
             h = cross;
         }
 
         var ff = Ffn.Forward(FfnNorm.Forward(h));
-        TensorOps.AddInPlace(ff, h);
+        ff = TensorOps.Add(ff, h);
         return ff;
     }
 }

@@ -106,8 +106,7 @@ public sealed class T5ForConditionalGeneration : Seq2SeqLanguageModel
     {
         if (_cfg.TieWordEmbeddings)
         {
-            x = x.Clone();
-            TensorOps.Scale(x, (float)Math.Pow(_cfg.DModel, -0.5));
+            x = TensorOps.Scale(TensorOps.Copy(x), (float)Math.Pow(_cfg.DModel, -0.5)); // x stays the last hidden state
         }
         return _lmHead.Forward(x);
     }

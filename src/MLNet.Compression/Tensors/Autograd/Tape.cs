@@ -49,6 +49,7 @@ public sealed partial class Tape
     {
         _backward.Clear();
         _owned.Clear();
+        _produced.Clear();
         foreach (var a in _rented)
         {
             if (!_free.TryGetValue(a.Length, out var s)) _free[a.Length] = s = new Stack<float[]>();

@@ -11,7 +11,7 @@ public sealed partial class Tape
     {
         var y = Allocate(x.Shape, zero: false); // x's shape
         x.Value.ReadOnlySpan.CopyTo(y.Span);
-        Activations.Apply(act, y.Span);
+        Activations.ApplyKernel(act, y.Span);
         return Record(y, x.RequiresGrad, r =>
         {
             float[] gx = x.GradForAccumulate(this).Data, g = r.Grad!.Data, xv = x.Value.Data;

@@ -128,14 +128,14 @@ public sealed partial class Tape
         if (positions.Length != batch * seq) throw new ArgumentException($"Rotary: {positions.Length} positions for {batch}×{seq} tokens.");
         var y = Allocate(x.Shape, zero: false); // [batch, seq, heads·headDim]
         x.Value.ReadOnlySpan.CopyTo(y.Span);
-        rotary.Apply(y.Span, batch, seq, heads, headDim, positions);
+        rotary.Rotate(y.Span, batch, seq, heads, headDim, positions);
         return Record(y, x.RequiresGrad, r =>
         {
             var back = Allocate(x.Shape, zero: false); // [batch, seq, heads·headDim]
             r.Grad!.ReadOnlySpan.CopyTo(back.Span);
             var negated = new int[positions.Length];
             for (int i = 0; i < negated.Length; i++) negated[i] = -positions[i];
-            rotary.Apply(back.Span, batch, seq, heads, headDim, negated);
+            rotary.Rotate(back.Span, batch, seq, heads, headDim, negated);
             var gx = x.GradForAccumulate(this).Span;
             TensorPrimitives.Add(gx, back.ReadOnlySpan, gx);
         });
