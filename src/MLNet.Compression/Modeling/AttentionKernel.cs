@@ -27,8 +27,8 @@ public static class AttentionKernel
         if (Tensors.Autograd.Tape.Current is { } tape)
         {
             if (mask.PastLength != 0) throw new InvalidOperationException("Attention over a key/value cache cannot be recorded for training; run the whole sequence.");
-            if (positionBias is not null) throw new NotSupportedException("Training with an additive attention bias is not supported yet.");
-            return tape.Out(tape.Attention(tape.Of(q), tape.Of(k), tape.Of(v), heads, kvHeads, headDim, scale, mask.KeyMask, mask.Causal));
+            return tape.Out(tape.Attention(tape.Of(q), tape.Of(k), tape.Of(v), heads, kvHeads, headDim, scale, mask.KeyMask, mask.Causal,
+                positionBias is null ? null : tape.Of(positionBias)));
         }
         int batch = q.Dim(0), tq = q.Dim(1), tk = k.Dim(1);
         if (heads % kvHeads != 0) throw new ArgumentException($"{heads} attention heads cannot share {kvHeads} key/value heads.");

@@ -36,7 +36,7 @@ public static class TensorOps
     /// <summary>x + y (y the same shape as x, or a suffix of it broadcast over the leading dimensions), consuming x.</summary>
     public static Tensor Add(Tensor x, Tensor y) // x's shape
     {
-        if (Autograd.Tape.Current is { } tape) return tape.Out(tape.Add(tape.Of(x), tape.Of(y)));
+        if (Autograd.Tape.Current is { } tape) return tape.Out(tape.Add(tape.Of(x), tape.Of(y.Length == x.Length ? y.Reshape(x.Shape) : y)));
         if (x.Length == y.Length) TensorPrimitives.Add(x.ReadOnlySpan, y.ReadOnlySpan, x.Span);
         else if (y.Length > 0 && x.Length % y.Length == 0 && x.Dim(-1) == y.Dim(-1))
         {

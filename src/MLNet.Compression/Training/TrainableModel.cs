@@ -7,7 +7,7 @@ namespace MLNet.Compression.Training;
 
 /// <summary>
 /// A <see cref="LanguageModel"/> of any family, trained through its own forward pass: the inference code runs with a
-/// <see cref="Tape"/> recording (<see cref="Tape.Record"/>), so key names, shapes, config handling and the forward live once
+/// <see cref="Tape"/> recording (<see cref="Tape.StartRecording"/>), so key names, shapes, config handling and the forward live once
 /// per family and a family added later trains with no code here. Its parameters are the model's own arrays (updates show
 /// in the model at once), named by their Hugging Face keys; tied weights are one parameter, under the name met first.
 /// </summary>
@@ -79,7 +79,7 @@ public sealed class TrainableModel
     {
         foreach (var p in _parameters) tape.Bind(p);
         foreach (var c in _constants) tape.BindConstant(c);
-        using (tape.Record()) return Model.Forward(input, options);
+        using (tape.StartRecording()) return Model.Forward(input, options);
     }
 
     /// <summary>
@@ -92,7 +92,8 @@ public sealed class TrainableModel
     {
         var (input, targets) = LabelledInput(batch);
         var (rows, picked) = LabelledRows(targets);
-        if (rows.Length == 0) throw new ArgumentException("TrainingBatch: no token carries a label, so there is no loss to take.");
+        // A masked-LM batch can draw no masked token; it then contributes nothing (zero loss, no gradient) rather than NaN.
+        if (rows.Length == 0) return new Variable(Tensor.Zeros(1));
         var output = Forward(tape, input, new ForwardOptions { LogitPositions = rows });
         return tape.CrossEntropy(tape.Of(output.Logits), picked); // over [labelled, vocab]
     }

@@ -4,7 +4,7 @@ namespace MLNet.Compression.Tensors.Autograd;
 public sealed partial class Tape
 {
     /// <summary>
-    /// y = act(x) elementwise, computed by <see cref="Activations.Apply"/> (the inference kernels). The backward pass
+    /// y = act(x) elementwise, computed by <see cref="Activations.ApplyKernel"/> (the inference kernels). The backward pass
     /// multiplies by act′(x), written out per function in <see cref="Derivative"/>.
     /// </summary>
     public Variable Activation(Variable x, Activation act)

@@ -2,7 +2,7 @@ namespace MLNet.Compression.Tensors.Autograd;
 
 /// <summary>
 /// The bridge that lets a model's one forward pass train: while a tape is <see cref="Current"/> (inside
-/// <see cref="Record"/>), the model code's ops (Linear, norms, activations, attention, embeddings, the consuming
+/// <see cref="StartRecording"/>), the model code's ops (Linear, norms, activations, attention, embeddings, the consuming
 /// elementwise ops of <see cref="TensorOps"/>) run as this tape's ops and return their values as plain tensors. A tensor
 /// is matched to its variable by its storage: every op output, parameter and constant is known by the float[] it lives in,
 /// so a <see cref="Tensor.Reshape"/> view still finds its variable.
@@ -23,14 +23,14 @@ public sealed partial class Tape
     public static Tape? Current => _current;
 
     /// <summary>Makes this tape <see cref="Current"/> on this thread until the returned scope is disposed.</summary>
-    public RecordingScope Record()
+    public RecordingScope StartRecording()
     {
         var previous = _current;
         _current = this;
         return new RecordingScope(previous);
     }
 
-    /// <summary>Restores the tape that was current before <see cref="Record"/>.</summary>
+    /// <summary>Restores the tape that was current before <see cref="StartRecording"/>.</summary>
     public readonly struct RecordingScope(Tape? previous) : IDisposable
     {
         public void Dispose() => _current = previous;
