@@ -94,6 +94,7 @@ public class GradientCheckTests
     [InlineData("relu")]
     [InlineData("quick_gelu")]
     [InlineData("tanh")]
+    [InlineData("linear")]
     public void Activation(string name)
     {
         Assert.True(Activations.TryParse(name, out var act));
@@ -104,7 +105,8 @@ public class GradientCheckTests
             "silu" => v => v / (1 + Math.Exp(-v)),
             "relu" => v => Math.Max(v, 0),
             "quick_gelu" => v => v / (1 + Math.Exp(-1.702 * v)),
-            _ => Math.Tanh,
+            "tanh" => Math.Tanh,
+            _ => v => v,
         };
         // 40 values in (−4, 4), none within 0.01 of 0 so ReLU's kink is not straddled by the finite difference.
         GradientCheck.Run(name, [[40]], (t, v) => t.Activation(v[0], act), x => x[0].Select(f).ToArray(),
@@ -218,25 +220,36 @@ public class GradientCheckTests
     }
 
     internal static double[] AttentionReference(double[] q, double[] k, double[] v, int batch, int t, int heads, int kvHeads, int d, double scale, int[]? mask, bool causal)
+        => AttentionReference(q, k, v, batch, t, t, heads, kvHeads, d, scale, mask, causal, bias: null, biasBatch: 0);
+
+    /// <summary>
+    /// Attention in double, written per element: s_ij = scale·q_i·k_j + bias_ij over the visible keys (not padded, and
+    /// j ≤ i when causal), softmax, then Σ_j p_ij·v_j. bias is [biasBatch, heads, tq, tk] or null.
+    /// </summary>
+    internal static double[] AttentionReference(double[] q, double[] k, double[] v, int batch, int tq, int tk, int heads, int kvHeads, int d,
+        double scale, int[]? mask, bool causal, double[]? bias, int biasBatch)
     {
-        var o = new double[batch * t * heads * d];
+        var o = new double[batch * tq * heads * d];
         int group = heads / kvHeads;
         for (int b = 0; b < batch; b++)
             for (int h = 0; h < heads; h++)
-                for (int i = 0; i < t; i++)
+                for (int i = 0; i < tq; i++)
                 {
                     int kvh = h / group;
-                    var s = new double[t];
-                    bool Visible(int j) => (mask is null || mask[b * t + j] == 1) && (!causal || j <= i);
-                    for (int j = 0; j < t; j++)
-                        for (int c = 0; c < d; c++) s[j] += q[(b * t + i) * heads * d + h * d + c] * k[(b * t + j) * kvHeads * d + kvh * d + c] * scale;
-                    double max = Enumerable.Range(0, t).Where(Visible).Max(j => s[j]);
-                    double sum = Enumerable.Range(0, t).Where(Visible).Sum(j => Math.Exp(s[j] - max));
-                    for (int j = 0; j < t; j++)
+                    var s = new double[tk];
+                    bool Visible(int j) => (mask is null || mask[b * tk + j] == 1) && (!causal || j <= i);
+                    for (int j = 0; j < tk; j++)
+                    {
+                        for (int c = 0; c < d; c++) s[j] += q[(b * tq + i) * heads * d + h * d + c] * k[(b * tk + j) * kvHeads * d + kvh * d + c] * scale;
+                        if (bias is not null) s[j] += bias[(((biasBatch == 1 ? 0 : b) * heads + h) * tq + i) * tk + j];
+                    }
+                    double max = Enumerable.Range(0, tk).Where(Visible).Max(j => s[j]);
+                    double sum = Enumerable.Range(0, tk).Where(Visible).Sum(j => Math.Exp(s[j] - max));
+                    for (int j = 0; j < tk; j++)
                     {
                         if (!Visible(j)) continue;
                         double p = Math.Exp(s[j] - max) / sum;
-                        for (int c = 0; c < d; c++) o[(b * t + i) * heads * d + h * d + c] += p * v[(b * t + j) * kvHeads * d + kvh * d + c];
+                        for (int c = 0; c < d; c++) o[(b * tq + i) * heads * d + h * d + c] += p * v[(b * tk + j) * kvHeads * d + kvh * d + c];
                     }
                 }
         return o;

@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 
 namespace MLNet.Compression.Tensors.Autograd;
 
-/// <summary>Elementwise ops and views: add and multiply with broadcasting, scaling, reshape, column slices, row gathers.</summary>
+/// <summary>Elementwise ops and views: add and multiply with broadcasting, scaling, reshape, column slices, row and element gathers.</summary>
 public sealed partial class Tape
 {
     /// <summary>
@@ -135,6 +135,36 @@ public sealed partial class Tape
                 var dst = gx.Slice(indices[i] * n, n);
                 TensorPrimitives.Add(dst, g.Slice(i * n, n), dst);
             }
+        });
+    }
+
+    /// <summary>
+    /// Elements of <paramref name="table"/> picked by flat index: out.flat[i] = table.flat[index[i]], the result shaped
+    /// <paramref name="shape"/> (whose product is index.Length). The backward pass scatter-adds into the table's gradient,
+    /// so repeated indices accumulate (torch.Tensor.index_add_ semantics). T5 builds its relative-position bias
+    /// [1, heads, tq, tk] this way from the [buckets, heads] embedding with index (b, h, i, j) → bucket(j − i)·heads + h.
+    /// </summary>
+    public Variable GatherElements(Variable table, int[] index, params int[] shape)
+    {
+        long size = Tensor.ShapeSize(shape);
+        if (size != index.Length)
+            throw new ArgumentException($"GatherElements: shape [{string.Join(", ", shape)}] holds {size} elements, but {index.Length} indices were given.");
+        int n = table.Value.Length;
+        var y = Allocate(shape, zero: false); // shape
+        var src = table.Value.ReadOnlySpan;
+        var dst = y.Span;
+        for (int i = 0; i < index.Length; i++)
+        {
+            int e = index[i];
+            if ((uint)e >= (uint)n)
+                throw new ArgumentOutOfRangeException(nameof(index), $"GatherElements: index {e} at position {i} is outside the table {(table.Name is null ? "" : table.Name + " ")}{table.Value} of {n} elements.");
+            dst[i] = src[e];
+        }
+        return Record(y, table.RequiresGrad, r =>
+        {
+            var gt = table.GradForAccumulate(this).Span;
+            var g = r.Grad!.ReadOnlySpan;
+            for (int i = 0; i < index.Length; i++) gt[index[i]] += g[i];
         });
     }
 

@@ -1,24 +1,26 @@
+using System.Numerics.Tensors;
+
 namespace MLNet.Compression.Tensors.Autograd;
 
-/// <summary>LayerNorm and RMSNorm over the last dimension, with their affine weights.</summary>
+/// <summary>LayerNorm (affine or not) and RMSNorm over the last dimension.</summary>
 public sealed partial class Tape
 {
     /// <summary>
     /// LayerNorm: y = (x − μ)·r·w + b with r = 1/√(σ² + eps), σ² the biased variance (torch.nn.LayerNorm).
     /// Mean and variance are accumulated in double as <see cref="TensorOps.LayerNormInto"/> does.
+    /// A null weight (and bias) is the non-affine norm, w = 1 (OPT's layer_norm_elementwise_affine = false).
     /// Backward, per row with x̂ = (x − μ)·r and ĝ = ∂y ⊙ w: ∂x = r·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)); ∂w = Σ ∂y ⊙ x̂; ∂b = Σ ∂y.
     /// </summary>
-    public Variable LayerNorm(Variable x, Variable w, Variable? b, float eps)
+    public Variable LayerNorm(Variable x, Variable? w, Variable? b, float eps)
     {
         int n = x.Value.Dim(-1), rows = x.Value.Rows;
-        if (w.Value.Length != n || (b is not null && b.Value.Length != n))
+        if ((w is not null && w.Value.Length != n) || (b is not null && b.Value.Length != n))
             throw new ArgumentException($"LayerNorm: weight {w} / bias {b} do not match the last dimension {n} of {x.Value}.");
         var y = Allocate(x.Shape, zero: false);       // x's shape
         var stats = Allocate([rows, 2], zero: false); // [rows, (mean, rstd)]
         var xs = x.Value.ReadOnlySpan;
         var ys = y.Span;
         var st = stats.Span;
-        var ws = w.Value.ReadOnlySpan;
         for (int r = 0; r < rows; r++)
         {
             var row = xs.Slice(r * n, n);
@@ -32,22 +34,19 @@ public sealed partial class Tape
             st[2 * r] = fm;
             st[2 * r + 1] = rstd;
             var dst = ys.Slice(r * n, n);
-            if (b is null) for (int i = 0; i < n; i++) dst[i] = (row[i] - fm) * rstd * ws[i];
-            else
-            {
-                var bs = b.Value.ReadOnlySpan;
-                for (int i = 0; i < n; i++) dst[i] = (row[i] - fm) * rstd * ws[i] + bs[i];
-            }
+            for (int i = 0; i < n; i++) dst[i] = (row[i] - fm) * rstd;
+            if (w is not null) TensorPrimitives.Multiply(dst, w.Value.ReadOnlySpan, dst);
+            if (b is not null) TensorPrimitives.Add(dst, b.Value.ReadOnlySpan, dst);
         }
-        bool needs = x.RequiresGrad || w.RequiresGrad || (b?.RequiresGrad ?? false);
+        bool needs = x.RequiresGrad || (w?.RequiresGrad ?? false) || (b?.RequiresGrad ?? false);
         return Record(y, needs, res =>
         {
             var g = res.Grad!.ReadOnlySpan;
             var xv = x.Value.ReadOnlySpan;
-            var wv = w.Value.ReadOnlySpan;
+            var wv = w is null ? default : w.Value.ReadOnlySpan;
             var s = stats.ReadOnlySpan;
             var gx = x.RequiresGrad ? x.GradForAccumulate(this).Span : default;
-            var gw = w.RequiresGrad ? w.GradForAccumulate(this).Span : default;
+            var gw = w is not null && w.RequiresGrad ? w.GradForAccumulate(this).Span : default;
             var gb = b is not null && b.RequiresGrad ? b.GradForAccumulate(this).Span : default;
             for (int r = 0; r < rows; r++)
             {
@@ -58,7 +57,7 @@ public sealed partial class Tape
                 for (int i = 0; i < n; i++)
                 {
                     float xh = (xr[i] - mean) * rstd;
-                    float gh = gr[i] * wv[i];
+                    float gh = wv.IsEmpty ? gr[i] : gr[i] * wv[i];
                     sumG += gh;
                     sumGX += gh * xh;
                     if (!gw.IsEmpty) gw[i] += gr[i] * xh;
@@ -70,7 +69,8 @@ public sealed partial class Tape
                 for (int i = 0; i < n; i++)
                 {
                     float xh = (xr[i] - mean) * rstd;
-                    dx[i] += rstd * (gr[i] * wv[i] - mG - xh * mGX);
+                    float gh = wv.IsEmpty ? gr[i] : gr[i] * wv[i];
+                    dx[i] += rstd * (gh - mG - xh * mGX);
                 }
             }
         });
