@@ -53,7 +53,7 @@ public sealed partial class Tape
             // P[tq, tk] = scale · Q_bh · K_bhᵀ (+ B_bh), then masked softmax by rows
             ComputeBackend.Current.Sgemm(false, true, tq, tk, headDim, scale, qd.AsSpan(b * tq * qStride + h * headDim), qStride,
                 kd.AsSpan(b * tk * kvStride + kvh * headDim), kvStride, 0f, p, tk);
-            if (bd is not null) TensorPrimitives.Add(p, bd.AsSpan(((biasBatch == 1 ? 0 : 0) * heads + h) * tq * tk, tq * tk), p);
+            if (bd is not null) TensorPrimitives.Add(p, bd.AsSpan(((biasBatch == 1 ? 0 : b) * heads + h) * tq * tk, tq * tk), p);
             for (int i = 0; i < tq; i++) MaskedSoftmaxRow(p.Slice(i * tk, tk), keyMask, b * tk, causal ? i : -1);
             // O_bh[tq, headDim] = P · V_bh
             ComputeBackend.Current.Sgemm(false, false, tq, headDim, tk, 1f, p, tk, vd.AsSpan(b * tk * kvStride + kvh * headDim), kvStride, 0f,
@@ -84,7 +84,7 @@ public sealed partial class Tape
                     var p = pd.AsSpan((b * heads + h) * tq * tk, tq * tk);
                     var go = g.AsSpan(b * tq * qStride + h * headDim);
                     if (gv is not null)
-                        ComputeBackend.Current.Sgemm(true, false, tk, headDim, tq, 1f, p, tq, go, qStride, 1f, gv.AsSpan(b * tk * kvStride + kvh * headDim), kvStride);
+                        ComputeBackend.Current.Sgemm(true, false, tk, headDim, tq, 1f, p, tk, go, qStride, 1f, gv.AsSpan(b * tk * kvStride + kvh * headDim), kvStride);
                     if (gq is null && gk is null && !biasGrad) continue;
                     var ds = scores.AsSpan((biasGrad ? b * heads + h : item) * tq * tk, tq * tk);
                     // ∂P[tq, tk] = ∂O · Vᵀ
