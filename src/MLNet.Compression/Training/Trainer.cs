@@ -18,7 +18,7 @@ public readonly record struct TrainingStep(int Step, float Loss, float GradNorm,
 /// The training loop's state and one step of it: forward and backward on a reused <see cref="Tape"/>, clipping by global
 /// norm, the schedule's learning rate, AdamW. Together with the model it holds everything a run needs to continue:
 /// <see cref="SaveCheckpoint"/> writes weights, optimizer moments, the step and the random generator's state to one
-/// safetensors file, and <see cref="LoadCheckpoint"/> continues bit-identically (same thread count, same batches).
+/// safetensors file, and <see cref="LoadCheckpoint(string)"/> continues bit-identically (same thread count, same batches).
 /// </summary>
 public sealed class Trainer
 {
@@ -138,6 +138,30 @@ public sealed class Trainer
         w.Add("step", new long[] { StepCount }, 1);
         w.Add("rng_state", MemoryMarshal.Cast<ulong, long>(Random.State).ToArray(), 4);
         w.Save(path);
+    }
+
+    /// <summary>
+    /// Continues a checkpoint into <paramref name="model"/>, a model of the same config built by the caller (a student,
+    /// or a compressed model made trainable): its weights, the optimizer moments, the step and the generator come from the file.
+    /// </summary>
+    public static Trainer LoadCheckpoint(string path, TrainableModel model)
+    {
+        var saved = LoadCheckpoint(path);
+        if (saved.Model.Config.Root.GetRawText() != model.Config.Root.GetRawText())
+            throw new CheckpointException(path, "__metadata__.config", "was written for a model with another config.json; it cannot continue this run.");
+        var trainer = new Trainer(model, saved.Settings);
+        for (int i = 0; i < model.Parameters.Count; i++)
+        {
+            var p = model.Parameters[i];
+            int j = saved.Model.Parameters.ToList().FindIndex(q => q.Name == p.Name);
+            if (j < 0 || saved.Model.Parameters[j].Value.Length != p.Value.Length)
+                throw new CheckpointException(path, "param." + p.Name, "missing or of another size.");
+            saved.Model.Parameters[j].Value.ReadOnlySpan.CopyTo(p.Value.Span);
+            trainer.Optimizer.Restore(i, saved.Optimizer.ExpAvg[j].Span.ToArray(), saved.Optimizer.ExpAvgSq[j].Span.ToArray(), saved.Optimizer.Steps[j]);
+        }
+        trainer.StepCount = saved.StepCount;
+        trainer.Random.State = saved.Random.State;
+        return trainer;
     }
 
     /// <summary>Rebuilds model, optimizer, schedule and generator from a checkpoint written by <see cref="SaveCheckpoint"/>.</summary>

@@ -1,0 +1,140 @@
+using MLNet.Compression.Modeling;
+using MLNet.Compression.Pruning;
+using MLNet.Compression.Quantization;
+using MLNet.Compression.Tensors;
+using MLNet.Compression.Training;
+
+namespace MLNet.Compression.Distillation;
+
+/// <summary>
+/// Recovery training of a pruned or quantized model against its dense teacher: the compressed model becomes a dense
+/// trainable copy whose compressed layers keep their form through training, and is stored back in the same forms and size.
+/// A sparse layer (CSR, N:M) keeps its mask: the weights pruned away stay exactly zero after every update. A quantized layer
+/// (k-bit groups, int8, fp16/bf16) trains through a straight-through estimator (Bengio et al. 2013; as in quantization-aware
+/// training, Jacob et al. 2018): the forward pass uses the quantized weights, the gradient updates a float32 master copy, and
+/// the master is quantized again after each update with the layer's own settings (bits, group size, symmetry, per-channel
+/// or per-tensor scales; k-bit layers by round-to-nearest on their group grid, whatever method first chose that grid).
+/// </summary>
+public sealed class CompressedModelRecovery
+{
+    private readonly List<(Linear Layer, Func<IWeight> Store)> _stores = [];
+
+    private CompressedModelRecovery(LanguageModel compressed)
+    {
+        Trainable = TrainableModel.Copy(compressed);
+        var copies = Trainable.Model.Linears;
+        for (int i = 0; i < compressed.Linears.Count; i++)
+        {
+            var original = compressed.Linears[i];
+            var layer = copies[i];
+            if (layer.Name != original.Name) throw new InvalidOperationException($"The trainable copy lists {layer.Name} where the model has {original.Name}.");
+            if (original.Weight is DenseWeight) continue;
+            var value = ((DenseWeight)layer.Weight).Value; // [out, in], the parameter the optimizer moves
+            switch (original.Weight)
+            {
+                case CsrWeight:
+                    Keep(layer, new MaskConstraint(value), () => CsrWeight.FromDense(value));
+                    break;
+                case NMWeight nm:
+                    Keep(layer, new MaskConstraint(value), () => NMWeight.FromDense(value, nm.N, nm.M));
+                    break;
+                case KBitWeight k:
+                    Quantized(layer, value, w => RtnQuantizer.Quantize(w, k.Bits, k.GroupSize, k.Symmetric));
+                    break;
+                case Int8Weight q:
+                    bool perChannel = q.Format == Int8Weight.PerChannelFormat;
+                    Quantized(layer, value, w => Int8Weight.Quantize(w, perChannel, q.Engine));
+                    break;
+                case HalfWeight h:
+                    Quantized(layer, value, w => new HalfWeight(w, h.Kind));
+                    break;
+                default:
+                    throw new NotSupportedException($"{original.Name}: recovery training cannot keep a {original.Weight.Format} weight in its form.");
+            }
+        }
+    }
+
+    /// <summary>The dense trainable copy; train it with <see cref="Constraints"/> added to its trainer.</summary>
+    public TrainableModel Trainable { get; }
+
+    /// <summary>The masks and straight-through quantizers of the compressed layers, in layer order.</summary>
+    public List<IParameterConstraint> Constraints { get; } = [];
+
+    /// <summary>Layers trained in a compressed form.</summary>
+    public int CompressedLayers => _stores.Count;
+
+    /// <summary>Prepares recovery of <paramref name="compressed"/> (which is not changed).</summary>
+    public static CompressedModelRecovery Prepare(LanguageModel compressed) => new(compressed);
+
+    /// <summary>The trained model with every compressed layer stored back in its form; call once, after training.</summary>
+    public LanguageModel Finish()
+    {
+        foreach (var (layer, store) in _stores) layer.Weight = store();
+        return Trainable.Model;
+    }
+
+    private void Keep(Linear layer, IParameterConstraint constraint, Func<IWeight> store)
+    {
+        Constraints.Add(constraint);
+        _stores.Add((layer, store));
+    }
+
+    private void Quantized(Linear layer, Tensor value, Func<Tensor, IWeight> quantize)
+    {
+        var ste = new StraightThroughConstraint(value, quantize);
+        Keep(layer, ste, ste.Store);
+    }
+
+    /// <summary>Weights that are zero at the start stay exactly zero: the update is undone there after every step.</summary>
+    private sealed class MaskConstraint : IParameterConstraint
+    {
+        private readonly Tensor _value;
+        private readonly int[] _pruned;
+
+        public MaskConstraint(Tensor value)
+        {
+            _value = value;
+            var v = value.ReadOnlySpan;
+            var pruned = new List<int>();
+            for (int i = 0; i < v.Length; i++) if (v[i] == 0f) pruned.Add(i);
+            _pruned = pruned.ToArray();
+        }
+
+        public void BeforeUpdate() { }
+
+        public void AfterUpdate()
+        {
+            var v = _value.Span;
+            foreach (int i in _pruned) v[i] = 0f;
+        }
+    }
+
+    /// <summary>
+    /// The forward tensor holds the quantized weights; around each update it holds the master copy instead, so AdamW moves
+    /// the master with the gradient taken at the quantized point, which is then quantized again into the forward tensor.
+    /// </summary>
+    private sealed class StraightThroughConstraint : IParameterConstraint
+    {
+        private readonly Tensor _value;
+        private readonly float[] _master;
+        private readonly Func<Tensor, IWeight> _quantize;
+
+        public StraightThroughConstraint(Tensor value, Func<Tensor, IWeight> quantize)
+        {
+            _value = value;
+            _master = value.Span.ToArray();
+            _quantize = quantize;
+        }
+
+        public void BeforeUpdate() => _master.CopyTo(_value.Span);
+
+        public void AfterUpdate()
+        {
+            _value.ReadOnlySpan.CopyTo(_master);
+            _quantize(new Tensor(_master, _value.Shape)).ToDense().ReadOnlySpan.CopyTo(_value.Span);
+        }
+
+        /// <summary>The master quantized into the layer's form.</summary>
+        public IWeight Store() => _quantize(new Tensor((float[])_master.Clone(), _value.Shape));
+    }
+}
