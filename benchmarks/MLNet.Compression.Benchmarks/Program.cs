@@ -22,6 +22,7 @@ public static class Program
             case "sparse": SparseBench.Run(args[1..]); break;
             case "bias-skew": BiasSkewBench.Run(args[1..]); break;
             case "search": SearchBench.Run(args[1..]); break;
+            case "distill": DistillBench.Run(args[1..]); break;
             case "search-cost": SearchCostBench.Run(args[1..]); break;
             default: BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); break;
         }
