@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(WorldCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(DistillCommand.Create());
         root.Subcommands.Add(StudyCommand.Create());
         root.Subcommands.Add(SearchCommand.Create());
         root.Subcommands.Add(SearchStatusCommand.Create());
