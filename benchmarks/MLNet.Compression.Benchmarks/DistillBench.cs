@@ -32,6 +32,9 @@ internal static class DistillBench
         var seeds = (Value(args, "--seeds") ?? "1").Split(',').Select(s => int.Parse(s, Inv)).ToArray();
         int steps = int.Parse(Value(args, "--steps") ?? (quick ? "200" : "1500"), Inv);
         int recoverSteps = int.Parse(Value(args, "--recover-steps") ?? (quick ? "100" : "400"), Inv);
+        // RTN's group size (0: one group per row, the coarsest 3-bit grid) and whether to skip the students.
+        int rtnGroup = int.Parse(Value(args, "--rtn-group") ?? "0", Inv);
+        bool recoveryOnly = args.Contains("--recovery-only");
         string root = Value(args, "--dir") ?? Path.Combine(Path.GetTempPath(), "mlnet-distill-bench");
         var rows = new List<string>();
         var recovery = new List<string>();
@@ -48,13 +51,15 @@ internal static class DistillBench
                 PerplexityText = Path.Combine(world, HeldOutText.FileName), Seed = seed,
             });
             var heldOut = File.ReadLines(Path.Combine(world, HeldOutText.FileName)).Where(l => l.Length > 0).Take(300).ToList();
-            foreach (var arch in new[] { ModelArchitecture.Bert, ModelArchitecture.Gpt2 })
+            foreach (var arch in recoveryOnly ? [ModelArchitecture.Bert] : new[] { ModelArchitecture.Bert, ModelArchitecture.Gpt2 })
             {
                 var options = arch == ModelArchitecture.Bert ? settings.MaskedLm : settings.CausalLm;
                 string teacherDir = WorldModelTrainer.Train(world, Path.Combine(dir, arch.ToString().ToLowerInvariant()), arch, options with { Seed = seed }).Folder;
                 var teacher = ModelLoader.Load(teacherDir);
                 var tokenizer = AutoTokenizer.FromFolder(teacherDir);
                 var text = File.ReadLines(Path.Combine(world, "corpus.txt")).Where(l => l.Length > 0).Select(l => tokenizer.EncodeToIds(l).ToArray()).ToList();
+                if (!recoveryOnly)
+                {
                 var student = StudentBuilder.FromTeacher(teacher);
                 var distillOptions = new Distiller.Options
                 {
@@ -78,13 +83,14 @@ internal static class DistillBench
                     rows.Add($"| {seed} | {arch} | {name} | {ModelLoader.Load(folder).LayerCount} | {Est(p, "p_at_1_frequent")} | {ppl:0.00} | {Est(p, "crows", "0.0")} | {Est(p, "ss", "0.0")} | {(run is null ? "" : $"{run.TokensPerSecond:0}")} |");
                     Console.WriteLine(rows[^1]);
                 }
+                }
                 if (arch != ModelArchitecture.Bert) continue;
                 // Recovery of the masked LM.
                 var ctx = new CompressionContext(seed);
                 foreach (var (label, estimator) in new (string, IModelEstimator<ModelTransformer>)[]
                 {
                     ("magnitude 0.7", ctx.Pruning.Magnitude(0.7, ModuleGroup.All)),
-                    ("RTN 3-bit", ctx.Quantization.WeightOnly(bits: 3, groupSize: 32, groups: ModuleGroup.All)),
+                    (rtnGroup > 0 ? $"RTN 3-bit, groups of {rtnGroup}" : "RTN 3-bit, one group per row", ctx.Quantization.WeightOnly(bits: 3, groupSize: rtnGroup, groups: ModuleGroup.All)),
                 })
                 {
                     var compressed = estimator.Fit(teacher);
