@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -9,7 +8,6 @@ using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
-using MLNet.Compression.Pruning;
 using MLNet.Compression.Tokenization;
 using MLNet.Compression.Training;
 using Spectre.Console;
@@ -149,7 +147,7 @@ public static class DistillCommand
         var student = BuildStudent(s, teacher);
         CheckSequenceLength(s.SequenceLength, teacher, "the teacher");
         CheckSequenceLength(s.SequenceLength, student.Trainable.Model, "the student");
-        if (student.Recovery is not null && (s.CheckpointEvery > 0 || s.StopAt is not null || s.Resume) && HasQuantizedLayers(student.Compressed!))
+        if (student.Recovery is not null && (s.CheckpointEvery > 0 || s.StopAt is not null || s.Resume) && student.Recovery.StraightThroughLayers > 0)
             throw new UsageException(
                 "--checkpoint-every, --stop-at, --resume: recovery of quantized layers trains float master weights that a checkpoint does not store, " +
                 "so it cannot be resumed; run it in one go (pruned models can be checkpointed).");
@@ -318,41 +316,30 @@ public static class DistillCommand
     /// <summary>--student-config names a config.json, or a folder holding one.</summary>
     private static string ConfigPath(string path) => Directory.Exists(path) ? Path.Combine(path, "config.json") : path;
 
-    private static bool HasQuantizedLayers(LanguageModel model)
-        => model.Linears.Any(l => l.Weight is not (DenseWeight or CsrWeight or NMWeight));
-
     /// <summary>
     /// Runs the steps left, to --stop-at or --steps, showing the step and the smoothed loss (the moving average
     /// <see cref="Distiller.Run"/> reports), and saves a checkpoint every --checkpoint-every steps.
     /// </summary>
     private static Progress Train(Distiller distiller, Settings s, Progress progress, string checkpoint, string statePath)
     {
-        var trainer = distiller.Trainer;
-        int end = Math.Min(s.StopAt ?? s.Steps, s.Steps);
         string label = s.Recover is null ? "distilling" : "recovering";
-        float first = progress.FirstLoss, ema = progress.Loss;
-        long tokens = progress.Tokens;
-        var clock = Stopwatch.StartNew();
-        Progress Now() => new(first, ema, tokens, progress.Seconds + clock.Elapsed.TotalSeconds);
+        Progress Of(Distiller.Result r) => new(r.FirstLoss, r.FinalLoss, r.Tokens, r.Seconds);
+        Distiller.Result done = null!;
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn()).Start(ctx =>
         {
             var task = ctx.AddTask(label, maxValue: s.Steps);
-            task.Value = trainer.StepCount;
-            while (trainer.StepCount < end)
-            {
-                var batch = distiller.NextBatch();
-                float loss = distiller.Step(batch);
-                tokens += batch.AttentionMask.Count(m => m != 0);
-                if (float.IsNaN(first)) first = loss;
-                ema = float.IsNaN(ema) ? loss : 0.9f * ema + 0.1f * loss;
-                int step = trainer.StepCount;
-                task.Value = step;
-                task.Description = Markup.Escape($"{label} step {step}/{s.Steps} loss {ema:F3}");
-                if (s.CheckpointEvery > 0 && step % s.CheckpointEvery == 0 && step < s.Steps)
-                    SaveCheckpoint(distiller, s, Now(), checkpoint, statePath);
-            }
+            task.Value = distiller.Trainer.StepCount;
+            done = distiller.Run(
+                (step, total, loss) =>
+                {
+                    task.Value = step;
+                    task.Description = Markup.Escape($"{label} step {step}/{total} loss {loss:F3}");
+                },
+                s.StopAt,
+                new Distiller.Result(distiller.Trainer.StepCount, progress.FirstLoss, progress.Loss, progress.Seconds, progress.Tokens),
+                r => SaveCheckpoint(distiller, s, Of(r), checkpoint, statePath));
         });
-        return Now();
+        return Of(done);
     }
 
     /// <summary>The checkpoint and state file beside the output folder: OUT.distill-checkpoint.safetensors and .json.</summary>

@@ -63,6 +63,12 @@ public sealed class CompressedModelRecovery
     /// <summary>Layers trained in a compressed form.</summary>
     public int CompressedLayers => _stores.Count;
 
+    /// <summary>
+    /// Quantized layers, trained through a float master copy that a training checkpoint does not hold: a run with any
+    /// of them does not resume exactly from a checkpoint.
+    /// </summary>
+    public int StraightThroughLayers => Constraints.Count(c => c is StraightThroughConstraint);
+
     /// <summary>Prepares recovery of <paramref name="compressed"/> (which is not changed).</summary>
     public static CompressedModelRecovery Prepare(LanguageModel compressed) => new(compressed);
 

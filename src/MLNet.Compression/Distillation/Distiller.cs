@@ -50,12 +50,18 @@ public sealed class Distiller
         public int CheckpointEvery { get; set; }
     }
 
-    /// <summary>Called every few steps with (step, total steps, recent loss).</summary>
+    /// <summary>Called after every step with (step, total steps, the loss's moving average).</summary>
     public delegate void Progress(int step, int total, float loss);
 
-    /// <summary>How the run ended.</summary>
+    /// <summary>
+    /// What a run has done so far, counted across resumes: steps, the first step's loss, the moving average of the loss
+    /// (0.9 per step), wall seconds and real tokens seen.
+    /// </summary>
     public sealed record Result(int Steps, float FirstLoss, float FinalLoss, double Seconds, long Tokens)
     {
+        /// <summary>Nothing done yet.</summary>
+        public static Result None { get; } = new(0, float.NaN, float.NaN, 0, 0);
+
         /// <summary>Student tokens (teacher and student forward, student backward) per second.</summary>
         public double TokensPerSecond => Seconds > 0 ? Tokens / Seconds : 0;
     }
@@ -107,28 +113,34 @@ public sealed class Distiller
     public Trainer Trainer => _trainer;
 
     /// <summary>
-    /// Runs the remaining steps. Checkpoints (when asked) go to <paramref name="checkpointPath"/>, written atomically, so a
-    /// stopped run continues from the last one with the same batches.
+    /// Runs the steps left, up to <paramref name="stopAt"/> or <see cref="Options.Steps"/>. <paramref name="earlier"/>
+    /// carries the counts of the run a checkpoint continues; <paramref name="checkpoint"/> is called every
+    /// <see cref="Options.CheckpointEvery"/> steps before the last (to save <see cref="Trainer"/>'s checkpoint and the counts),
+    /// so a stopped run continues from the last one with the same batches.
     /// </summary>
-    public Result Run(Progress? progress = null, string? checkpointPath = null, CancellationToken cancel = default)
+    public Result Run(Progress? progress = null, int? stopAt = null, Result? earlier = null, Action<Result>? checkpoint = null,
+        CancellationToken cancel = default)
     {
+        int end = Math.Min(stopAt ?? _options.Steps, _options.Steps);
+        earlier ??= Result.None;
         var sw = Stopwatch.StartNew();
-        float first = float.NaN, ema = float.NaN;
-        long tokens = 0;
-        while (_trainer.StepCount < _options.Steps)
+        float first = earlier.FirstLoss, ema = earlier.FinalLoss;
+        long tokens = earlier.Tokens;
+        Result Now() => new(_trainer.StepCount, first, ema, earlier.Seconds + sw.Elapsed.TotalSeconds, tokens);
+        while (_trainer.StepCount < end)
         {
             cancel.ThrowIfCancellationRequested();
             var batch = NextBatch();
-            var loss = Step(batch);
+            float loss = Step(batch);
             tokens += batch.AttentionMask.Count(m => m != 0);
             if (float.IsNaN(first)) first = loss;
             ema = float.IsNaN(ema) ? loss : 0.9f * ema + 0.1f * loss;
             int step = _trainer.StepCount;
-            if (step % 10 == 0 || step == _options.Steps) progress?.Invoke(step, _options.Steps, ema);
-            if (checkpointPath is not null && _options.CheckpointEvery > 0 && (step % _options.CheckpointEvery == 0 || step == _options.Steps))
-                _trainer.SaveCheckpoint(checkpointPath);
+            progress?.Invoke(step, _options.Steps, ema);
+            if (checkpoint is not null && _options.CheckpointEvery > 0 && step % _options.CheckpointEvery == 0 && step < _options.Steps)
+                checkpoint(Now());
         }
-        return new Result(_trainer.StepCount, first, ema, sw.Elapsed.TotalSeconds, tokens);
+        return Now();
     }
 
     /// <summary>The next batch from the trainer's generator: masked-LM corruption for masked and seq2seq models.</summary>

@@ -150,10 +150,11 @@ public sealed class Trainer
         if (saved.Model.Config.Root.GetRawText() != model.Config.Root.GetRawText())
             throw new CheckpointException(path, "__metadata__.config", "was written for a model with another config.json; it cannot continue this run.");
         var trainer = new Trainer(model, saved.Settings);
+        var index = saved.Model.Parameters.Select((q, k) => (q.Name!, k)).ToDictionary(x => x.Item1, x => x.k);
         for (int i = 0; i < model.Parameters.Count; i++)
         {
             var p = model.Parameters[i];
-            int j = saved.Model.Parameters.ToList().FindIndex(q => q.Name == p.Name);
+            int j = index.GetValueOrDefault(p.Name!, -1);
             if (j < 0 || saved.Model.Parameters[j].Value.Length != p.Value.Length)
                 throw new CheckpointException(path, "param." + p.Name, "missing or of another size.");
             saved.Model.Parameters[j].Value.ReadOnlySpan.CopyTo(p.Value.Span);
