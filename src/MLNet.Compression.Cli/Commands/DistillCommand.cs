@@ -135,7 +135,6 @@ public static class DistillCommand
             throw new UsageException($"--student-config: {s.StudentConfig}: file not found (expected a config.json).");
         if (s.Recover is not null && !CompressedModel.IsCompressedFolder(s.Recover))
             throw new UsageException($"--recover: {s.Recover} is not a compressed model folder (it has no {CompressedModelManifest.FileName}; expected an output of prune, quantize or compress).");
-        var lines = ReadText(s.Text);
         CheckOutputFolder(s);
         var (checkpoint, statePath) = CheckpointPaths(s.Output);
         var resumed = s.Resume ? ReadState(s, checkpoint, statePath) : null;
@@ -151,8 +150,7 @@ public static class DistillCommand
             throw new UsageException(
                 "--checkpoint-every, --stop-at, --resume: recovery of quantized layers trains float master weights that a checkpoint does not store, " +
                 "so it cannot be resumed; run it in one go (pruned models can be checkpointed).");
-        var (maskId, specialIds) = Masking(teacher, tokenizer, s.Teacher);
-        var rows = Encode(lines, tokenizer, teacher, s);
+        var text = UserInput.Check(() => TrainingText.Load(s.Text, tokenizer, teacher, s.SequenceLength));
 
         var options = new Distiller.Options
         {
@@ -161,12 +159,12 @@ public static class DistillCommand
         };
         // The constructor checks the loss weights, steps, rows, vocabularies and kinds, naming the option at fault, and
         // reads the checkpoint on --resume.
-        var distiller = UserInput.Check(() => new Distiller(teacher, student.Trainable, rows, options, maskId, specialIds, resumed is null ? null : checkpoint));
+        var distiller = UserInput.Check(() => new Distiller(teacher, student.Trainable, text, options, resumed is null ? null : checkpoint));
         if (student.Recovery is not null) distiller.Trainer.Constraints.AddRange(student.Recovery.Constraints);
 
         Console.WriteLine($"teacher: {teacher.ModelType} ({teacher.Kind}), {teacher.LayerCount} layers, {teacher.ParameterCount():N0} parameters");
         Console.WriteLine($"student: {student.Description}");
-        Console.WriteLine($"text: {rows.Count:N0} {(rows.Count == 1 ? "row" : "rows")}, {rows.Sum(r => (long)r.Length):N0} tokens");
+        Console.WriteLine($"text: {text.Rows.Count:N0} {(text.Rows.Count == 1 ? "row" : "rows")}, {text.Tokens:N0} tokens");
         int start = distiller.Trainer.StepCount;
         if (resumed is not null) Console.WriteLine($"resumed at step {start} of {s.Steps} from {checkpoint}");
 
@@ -216,55 +214,6 @@ public static class DistillCommand
         if (SamePath(s.Output, s.Teacher)) throw new UsageException($"{s.Output}: the output folder is the teacher's own folder; write the student to a new folder.");
         if (s.Recover is not null) UserInput.Check(() => CompressedModel.CheckOutput(s.Recover, s.Output));
         else OutputFile.ReportWriteErrors(() => AtomicFolder.CheckWritable(s.Output, RecordFile));
-    }
-
-    /// <summary>The lines of --text that hold more than white space.</summary>
-    private static List<(int Line, string Text)> ReadText(string path)
-    {
-        if (Directory.Exists(path)) throw new UsageException($"--text: {path} is a folder (expected a UTF-8 text file, one training row per line).");
-        if (!File.Exists(path)) throw new UsageException($"--text: {path}: file not found (expected a UTF-8 text file, one training row per line).");
-        var lines = new List<(int, string)>();
-        int n = 0;
-        foreach (string line in File.ReadLines(path))
-        {
-            n++;
-            if (!string.IsNullOrWhiteSpace(line)) lines.Add((n, line.Trim()));
-        }
-        if (lines.Count == 0) throw new UsageException($"--text: {path} has no text (expected UTF-8 text, one training row per non-empty line).");
-        return lines;
-    }
-
-    /// <summary>
-    /// Each line encoded as the teacher's tokenizer encodes model input (with its special tokens, as calibration text
-    /// is), cut to --seq-len; lines that encode to special tokens only are dropped.
-    /// </summary>
-    private static List<int[]> Encode(List<(int Line, string Text)> lines, Tokenizer tokenizer, LanguageModel teacher, Settings s)
-    {
-        var rows = new List<int[]>(lines.Count);
-        var special = tokenizer.AllSpecialIds;
-        foreach (var (line, text) in lines)
-        {
-            var ids = tokenizer.Encode(text, addSpecialTokens: true, truncation: true, maxLength: s.SequenceLength).Ids.ToArray();
-            foreach (int id in ids)
-                if (id < 0 || id >= teacher.VocabSize)
-                    throw new UsageException($"--text: {s.Text}: line {line} encodes to token id {id}, outside the teacher's vocabulary of {teacher.VocabSize}; is the tokenizer in {s.Teacher} the model's own?");
-            if (ids.Any(id => !special.Contains(id))) rows.Add(ids);
-        }
-        if (rows.Count == 0) throw new UsageException($"--text: {s.Text} encodes to no tokens besides special ones with the teacher's tokenizer (expected UTF-8 text, one training row per line).");
-        return rows;
-    }
-
-    /// <summary>The mask token and the ids never masked, for teachers trained by masking (masked LMs and seq2seq models).</summary>
-    private static (int? MaskId, IReadOnlySet<int>? SpecialIds) Masking(LanguageModel teacher, Tokenizer tokenizer, string teacherDir)
-    {
-        if (teacher.Kind == ModelKind.CausalLM) return (null, null);
-        // T5's tokenizer has no mask token; its denoising objective replaces spans by sentinels, the first of which stands in.
-        int? mask = tokenizer.MaskTokenId ?? (teacher.Kind == ModelKind.Seq2SeqLM ? tokenizer.GetSentinelTokenId(0) : null);
-        if (mask is null)
-            throw new UsageException($"--teacher: the tokenizer in {teacherDir} has no mask token; a {teacher.ModelType} ({teacher.Kind}) teacher is distilled on masked rows, which needs one.");
-        if (mask < 0 || mask >= teacher.VocabSize)
-            throw new UsageException($"--teacher: the mask token of the tokenizer in {teacherDir} has id {mask}, outside the model's vocabulary of {teacher.VocabSize}.");
-        return (mask, tokenizer.AllSpecialIds);
     }
 
     private static void CheckSequenceLength(int length, LanguageModel model, string which)

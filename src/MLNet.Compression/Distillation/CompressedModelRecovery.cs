@@ -9,7 +9,8 @@ namespace MLNet.Compression.Distillation;
 /// <summary>
 /// Recovery training of a pruned or quantized model against its dense teacher: the compressed model becomes a dense
 /// trainable copy whose compressed layers keep their form through training, and is stored back in the same forms and size.
-/// A sparse layer (CSR, N:M) keeps its mask: the weights pruned away stay exactly zero after every update. A quantized layer
+/// A sparse layer (CSR, N:M) keeps its mask: the weights pruned away stay exactly zero after every update; so do the exact
+/// zeros of a layer stored dense (a pruner stores a layer of low sparsity dense, and an unpruned layer has next to none). A quantized layer
 /// (k-bit groups, int8, fp16/bf16) trains through a straight-through estimator (Bengio et al. 2013; as in quantization-aware
 /// training, Jacob et al. 2018): the forward pass uses the quantized weights, the gradient updates a float32 master copy, and
 /// the master is quantized again after each update with the layer's own settings (bits, group size, symmetry, per-channel
@@ -28,8 +29,17 @@ public sealed class CompressedModelRecovery
             var original = compressed.Linears[i];
             var layer = copies[i];
             if (layer.Name != original.Name) throw new InvalidOperationException($"The trainable copy lists {layer.Name} where the model has {original.Name}.");
-            if (original.Weight is DenseWeight) continue;
             var value = ((DenseWeight)layer.Weight).Value; // [out, in], the parameter the optimizer moves
+            if (original.Weight is DenseWeight)
+            {
+                // Pruners store layers of low sparsity dense with zeros; those zeros are pruned weights too.
+                if (value.ReadOnlySpan.Contains(0f))
+                {
+                    Constraints.Add(new MaskConstraint(value));
+                    MaskedDenseLayers++;
+                }
+                continue;
+            }
             switch (original.Weight)
             {
                 case CsrWeight:
@@ -62,6 +72,9 @@ public sealed class CompressedModelRecovery
 
     /// <summary>Layers trained in a compressed form.</summary>
     public int CompressedLayers => _stores.Count;
+
+    /// <summary>Layers stored dense whose exact zeros (weights a pruner removed) are kept at zero.</summary>
+    public int MaskedDenseLayers { get; }
 
     /// <summary>
     /// Quantized layers, trained through a float master copy that a training checkpoint does not hold: a run with any

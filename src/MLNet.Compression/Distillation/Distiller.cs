@@ -48,6 +48,9 @@ public sealed class Distiller
 
         /// <summary>Write a resumable checkpoint every this many steps (0: never).</summary>
         public int CheckpointEvery { get; set; }
+
+        /// <summary>A copy whose setters do not change this one.</summary>
+        public Options Clone() => (Options)MemberwiseClone();
     }
 
     /// <summary>Called after every step with (step, total steps, the loss's moving average).</summary>
@@ -107,6 +110,12 @@ public sealed class Distiller
             Seed = options.Seed,
         };
         _trainer = resumeFrom is null ? new Trainer(student, trainerOptions) : Trainer.LoadCheckpoint(resumeFrom, student);
+    }
+
+    /// <summary>A distiller over encoded training text (<see cref="TrainingText"/> carries the rows and the masking tokens).</summary>
+    public Distiller(LanguageModel teacher, TrainableModel student, TrainingText text, Options options, string? resumeFrom = null)
+        : this(teacher, student, text.Rows, options, text.MaskTokenId, text.SpecialIds, resumeFrom)
+    {
     }
 
     /// <summary>The trainer (model, optimizer, step count, constraints).</summary>

@@ -35,7 +35,8 @@ public sealed class EstimatorChain<TLast> : IModelEstimator<TransformerChain<TLa
         var fitted = new List<ModelTransformer>(_stages.Length);
         foreach (var stage in _stages)
         {
-            var t = stage.Fit(current, calibration);
+            // A recovery stage trains the model so far against the chain's own input, the model before any compression.
+            var t = stage is IChainSourceEstimator needsSource ? needsSource.Fit(current, model, calibration) : stage.Fit(current, calibration);
             fitted.Add(t);
             current = t.Model;
         }

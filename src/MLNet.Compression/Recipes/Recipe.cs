@@ -27,6 +27,8 @@ public sealed record Recipe
     {
         if (Stages.Count == 0) throw new ArgumentException($"{where}: 'stages' is empty; a recipe needs at least one stage.");
         var methods = Stages.Select((s, i) => s.Validate(StageLabel(where, i), FromCommandLine)).ToList();
+        if (Stages[0] is { Stage: RecipeMethods.Distill, Method: "recover" })
+            throw new ArgumentException($"{StageLabel(where, 0)}: a recover stage trains what the stages before it compressed against the recipe's model; put it after a prune or quantize stage.");
         if (Calibration is null && methods.FirstOrDefault(m => m.NeedsCalibration) is { } needs)
             throw new ArgumentException($"{where}: {needs.Stage} method \"{needs.Name}\" needs calibration text; " +
                 (FromCommandLine ? "give --calibration samples.txt" : "add \"calibration\": \"samples.txt\"") + " (one sample per line).");
@@ -63,14 +65,14 @@ public sealed record Recipe
                         j.Int(c, "calibration", "samples", 1) ?? 128, j.Int(c, "calibration", "max_length", 1) ?? 128, j.Int(c, "calibration", "batch_size", 1) ?? 8);
                 }
             }
-            var stagesEl = j.Get(root, "stages") ?? throw new InvalidDataException($"{path}: 'stages' is missing (expected a list of prune/quantize stages).");
+            var stagesEl = j.Get(root, "stages") ?? throw new InvalidDataException($"{path}: 'stages' is missing (expected a list of prune, quantize and distill stages).");
             if (stagesEl.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{path}: 'stages' must be a list.");
             var stages = new List<RecipeStage>();
             int i = 0;
             foreach (var s in stagesEl.EnumerateArray())
             {
                 string at = $"stages[{i++}]";
-                j.Only(s, at, "stage", "method", "groups", "scope", "sparsity", "nm", "bits", "group_size", "symmetric", "plan", "parameters");
+                j.Only(s, at, ["stage", "method", "groups", "scope", "sparsity", "nm", "bits", "group_size", "symmetric", "plan", "parameters", "text", "student_layers", .. RecipeStage.TrainingParameters]);
                 IReadOnlyDictionary<string, double>? plan = null;
                 string? planSource = null;
                 if (j.Get(s, "plan") is { } p)
@@ -85,9 +87,17 @@ public sealed record Recipe
                     foreach (var kv in ps.EnumerateObject())
                         parameters[kv.Name] = kv.Value.ValueKind == JsonValueKind.String ? kv.Value.GetString()! : kv.Value.GetRawText();
                 }
+                // A distill stage's settings are fields of the stage, as a prune stage's sparsity is; a student's layers may be
+                // written as a list [0, 2] or as the CLI's "0,2".
+                if (j.Get(s, "student_layers") is { } sl)
+                    parameters["student_layers"] = sl.ValueKind == JsonValueKind.Array
+                        ? string.Join(",", sl.EnumerateArray().Select(e => e.GetRawText()))
+                        : sl.ValueKind == JsonValueKind.String ? sl.GetString()! : sl.GetRawText();
+                foreach (var field in RecipeStage.TrainingParameters)
+                    if (j.Get(s, field) is { } v) parameters[field] = v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
                 stages.Add(new RecipeStage
                 {
-                    Stage = j.String(s, at, "stage") ?? throw new InvalidDataException($"{path}: {at}.stage is missing (expected \"prune\" or \"quantize\")."),
+                    Stage = j.String(s, at, "stage") ?? throw new InvalidDataException($"{path}: {at}.stage is missing (expected \"prune\", \"quantize\" or \"distill\")."),
                     Method = j.String(s, at, "method") ?? throw new InvalidDataException($"{path}: {at}.method is missing."),
                     Groups = j.String(s, at, "groups") ?? "all",
                     Scope = j.String(s, at, "scope"),
@@ -98,6 +108,7 @@ public sealed record Recipe
                     Symmetric = j.Bool(s, at, "symmetric"),
                     Plan = plan,
                     PlanSource = planSource,
+                    Text = j.String(s, at, "text") is { } text ? Resolve(text) : null,
                     Parameters = parameters,
                 });
             }

@@ -1,16 +1,18 @@
+using MLNet.Compression.Distillation;
 using MLNet.Compression.Pruning;
 using MLNet.Compression.Quantization;
 
 namespace MLNet.Compression.Recipes;
 
 /// <summary>
-/// The table from method names to estimators that the `prune`, `quantize` and `compress` commands use (docs/FORMATS.md,
+/// The table from method names to estimators that the `prune`, `quantize` and `compress` commands and study grids use (docs/FORMATS.md,
 /// "Recipes"). A method registered without a factory validates in recipes and is refused when run, with a clear message.
 /// </summary>
 public static class RecipeMethods
 {
     public const string Prune = "prune";
     public const string Quantize = "quantize";
+    public const string Distill = "distill";
 
     private static readonly string[] Sparse = ["sparsity", "plan"];
     // Each factory starts from the method's Options (where every default lives) and overrides only what the stage sets.
@@ -95,7 +97,18 @@ public static class RecipeMethods
             o.ActOrder = s.Flag("act_order", o.ActOrder);
             return ctx.Quantization.Gptq(o);
         }),
+        // DistilBERT's student (Sanh et al. 2019) and recovery training of the stages before it against the recipe's model.
+        new(Distill, "student", "ctx.Distillation.Student", ["text", "student_layers", .. RecipeStage.TrainingParameters], false, (ctx, s, _) =>
+            ctx.Distillation.Student(new StudentDistillationEstimator.Options
+            {
+                StudentLayers = s.StudentLayerList("student_layers"), Training = s.Training(), Text = s.TrainingRows ?? throw NotEncoded(s),
+            })),
+        new(Distill, "recover", "ctx.Distillation.Recover", ["text", .. RecipeStage.TrainingParameters], false, (ctx, s, _) =>
+            ctx.Distillation.Recover(new RecoveryEstimator.Options { Training = s.Training(), Text = s.TrainingRows ?? throw NotEncoded(s) })),
     ];
+
+    private static InvalidOperationException NotEncoded(RecipeStage s)
+        => new($"distill {s.Method}: its text {s.Text} was not encoded with the model's tokenizer (RecipeTrainingText) before the chain was built.");
 
     /// <summary>Every method, available or not, in the order the help lists them.</summary>
     public static IReadOnlyList<RecipeMethod> All

@@ -50,6 +50,15 @@ public static class RecipeRunner
             groups.Add(group);
         }
 
+        string tokenizerFolder = File.Exists(modelPath) ? Path.GetDirectoryName(Path.GetFullPath(modelPath))! : modelPath;
+        Tokenizer? tokenizer = null;
+        Tokenizer TokenizerOf() => tokenizer ??= AutoTokenizer.FromFolder(tokenizerFolder);
+        if (RecipeTrainingText.Needed(recipe.Stages))
+        {
+            progress?.Invoke("tokenizing the distill stages' training text");
+            recipe = RecipeTrainingText.Encode(recipe, TokenizerOf(), model, where);
+        }
+
         // Build the chain and preview it on the model before any calibration or compression work, so a plan or option
         // that does not fit this model fails in a second rather than after minutes of calibration.
         var chain = Chain(recipe, factories, groups);
@@ -59,8 +68,7 @@ public static class RecipeRunner
         if (recipe.Calibration is { } c)
         {
             progress?.Invoke($"tokenizing calibration text {c.File}");
-            string tokenizerFolder = File.Exists(modelPath) ? Path.GetDirectoryName(Path.GetFullPath(modelPath))! : modelPath;
-            calibration = CalibrationText.Load(c, AutoTokenizer.FromFolder(tokenizerFolder), model);
+            calibration = CalibrationText.Load(c, TokenizerOf(), model);
         }
         return new PreparedRecipe(recipe, modelPath, output, model, chain, calibration);
     }

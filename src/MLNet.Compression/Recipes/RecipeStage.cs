@@ -1,6 +1,6 @@
 using System.Globalization;
+using MLNet.Compression.Distillation;
 using MLNet.Compression.Pipeline;
-
 using MLNet.Compression.Pruning;
 using MLNet.Compression.Quantization;
 
@@ -12,7 +12,7 @@ namespace MLNet.Compression.Recipes;
 /// </summary>
 public sealed record RecipeStage
 {
-    /// <summary>"prune" or "quantize".</summary>
+    /// <summary>"prune", "quantize" or "distill".</summary>
     public required string Stage { get; init; }
     /// <summary>A name from <see cref="RecipeMethods"/>.</summary>
     public required string Method { get; init; }
@@ -34,8 +34,48 @@ public sealed record RecipeStage
     public IReadOnlyDictionary<string, double>? Plan { get; init; }
     /// <summary>Where <see cref="Plan"/> came from, for messages.</summary>
     public string? PlanSource { get; init; }
-    /// <summary>Method-specific settings (block_size, damping, act_order, per_channel, norm, lambda, outlier_threshold) as invariant text.</summary>
+    /// <summary>
+    /// Method-specific settings as invariant text: block_size, damping, act_order, per_channel, norm, lambda,
+    /// outlier_threshold; for distill stages student_layers, steps, batch_size, seq_len, lr, temperature, alpha, beta, gamma.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Training text of a distill stage: a UTF-8 file, one row per line.</summary>
+    public string? Text { get; init; }
+
+    /// <summary>
+    /// <see cref="Text"/> encoded with the model's tokenizer (<see cref="RecipeTrainingText"/>), which the distill
+    /// estimators train on; set by whoever holds the tokenizer, never read from JSON.
+    /// </summary>
+    public TrainingText? TrainingRows { get; init; }
+
+    /// <summary>The parameters a distill stage takes besides its text (student_layers only for "student").</summary>
+    public static readonly string[] TrainingParameters = ["steps", "batch_size", "seq_len", "lr", "temperature", "alpha", "beta", "gamma"];
+
+    /// <summary>A distill stage's training settings: the Options defaults overridden by the stage's parameters.</summary>
+    public Distiller.Options Training()
+    {
+        var o = new Distiller.Options();
+        o.Steps = (int)Number("steps", o.Steps);
+        o.BatchSize = (int)Number("batch_size", o.BatchSize);
+        o.SequenceLength = (int)Number("seq_len", o.SequenceLength);
+        o.LearningRate = Number("lr", o.LearningRate);
+        var loss = o.Loss;
+        o.Loss = new DistillationLoss(Number("temperature", loss.Temperature), Number("alpha", loss.Alpha), Number("beta", loss.Beta), Number("gamma", loss.Gamma));
+        return o;
+    }
+
+    /// <summary>The student_layers parameter of a distill student stage; null when unset (the default student).</summary>
+    public int[]? StudentLayerList(string where)
+    {
+        if (!Parameters.TryGetValue("student_layers", out var text)) return null;
+        try { return StudentLayers.Parse(text); }
+        catch (ArgumentException e) { throw new ArgumentException(Renamed(e.Message, "--student-layers", where)); }
+    }
+
+    /// <summary>A library message that names a CLI option, renamed to the recipe field that holds the value.</summary>
+    internal static string Renamed(string message, string option, string field)
+        => message.StartsWith(option + ":", StringComparison.Ordinal) ? field + message[option.Length..] : $"{field}: {message}";
 
     /// <summary>Sparsity, or the pruning options' default when unset.</summary>
     public double SparsityOrDefault => Sparsity ?? new PruningOptions().Sparsity;
@@ -75,8 +115,8 @@ public sealed record RecipeStage
     public RecipeMethod Validate(string where, bool commandLine = false)
     {
         string F(string field) => commandLine ? $"{where}: --{field.Replace('_', '-')}" : $"{where}.{field}";
-        if (Stage is not (RecipeMethods.Prune or RecipeMethods.Quantize))
-            throw new ArgumentException($"{F("stage")}: \"{Stage}\" is not a stage (expected \"prune\" or \"quantize\").");
+        if (Stage is not (RecipeMethods.Prune or RecipeMethods.Quantize or RecipeMethods.Distill))
+            throw new ArgumentException($"{F("stage")}: \"{Stage}\" is not a stage (expected \"prune\", \"quantize\" or \"distill\").");
         var method = RecipeMethods.Find(Stage, Method, F("method"));
         var given = new List<string>();
         if (Scope is not null) given.Add("scope");
@@ -86,6 +126,7 @@ public sealed record RecipeStage
         if (GroupSize is not null) given.Add("group_size");
         if (Symmetric is not null) given.Add("symmetric");
         if (Plan is not null) given.Add("plan");
+        if (Text is not null) given.Add("text");
         given.AddRange(Parameters.Keys);
         foreach (var f in given)
             if (!method.Accepts.Contains(f))
@@ -103,6 +144,14 @@ public sealed record RecipeStage
                 if (Stage == RecipeMethods.Quantize && v is not (2 or 3 or 4 or 8)) throw new ArgumentException($"{at}: {v} bits (expected 2, 3, 4 or 8).");
             }
         foreach (var (k, v) in Parameters) CheckParameter(k, v, F(k));
+        if (Stage == RecipeMethods.Distill)
+        {
+            if (Text is null) throw new ArgumentException($"{F("text")} is missing: a distill stage trains on text (a UTF-8 file, one row per line).");
+            if (Groups != "all") throw new ArgumentException($"{F("groups")}: \"{Groups}\"; a distill stage trains the whole model (leave groups out).");
+            StudentLayerList(F("student_layers"));
+            try { Training().Loss.Validate(); }
+            catch (ArgumentException e) { throw new ArgumentException($"{where}: {e.Message.Replace("--", "", StringComparison.Ordinal)}"); }
+        }
         try { ModuleGroup.Parse(Groups); }
         catch (ArgumentException e) { throw new ArgumentException($"{F("groups")}: {e.Message}"); }
         return method;
@@ -113,7 +162,10 @@ public sealed record RecipeStage
         var inv = CultureInfo.InvariantCulture;
         bool ok = key switch
         {
-            "block_size" => int.TryParse(value, inv, out int bs) && bs > 0,
+            "block_size" or "steps" or "batch_size" or "seq_len" => int.TryParse(value, inv, out int bs) && bs > 0,
+            "lr" or "temperature" => double.TryParse(value, inv, out double p) && p > 0 && !double.IsInfinity(p),
+            "alpha" or "beta" or "gamma" => double.TryParse(value, inv, out double w) && w >= 0 && !double.IsInfinity(w),
+            "student_layers" => true,
             "norm" => int.TryParse(value, inv, out int n) && n >= 1,
             "damping" or "outlier_threshold" => double.TryParse(value, inv, out double d) && d > 0,
             "lambda" => double.TryParse(value, inv, out double l) && l >= 0 && l < 1,
@@ -124,7 +176,8 @@ public sealed record RecipeStage
         {
             string expected = key switch
             {
-                "block_size" => "a positive integer",
+                "block_size" or "steps" or "batch_size" or "seq_len" => "a positive integer",
+                "alpha" or "beta" or "gamma" => "a non-negative number",
                 "norm" => "an integer ≥ 1 (the p of the Ln norm)",
                 "lambda" => "a number in [0, 1)",
                 "act_order" or "per_channel" => "true or false",

@@ -78,7 +78,7 @@ public sealed class StudyRunner
         {
             var (spec, index) = order[k];
             _options.Log?.Invoke($"[{k + 1}/{grid.Points.Count}] {spec.Name}");
-            var model = Compress(dense, spec);
+            var model = Compress(dense, tokenizer, spec);
             var (point, items) = Evaluate(model, dense, tokenizer, spec, subsets, frequency, crows, stereo, heldOut, latencyInput, baseline);
             points[index] = point;
             if (spec.Stages.Count == 0) baseline ??= items;
@@ -111,10 +111,12 @@ public sealed class StudyRunner
     /// <summary>Per-item results of one point, kept for the dense point so the others are compared with it on the same items.</summary>
     private sealed record ItemScores(IReadOnlyList<LamaRelationResult> Relations, IReadOnlyList<CrowsPairScore>? Crows, IReadOnlyList<StereoSetExampleScore>? StereoSet);
 
-    private LanguageModel Compress(LanguageModel dense, StudyGridPoint spec)
+    private LanguageModel Compress(LanguageModel dense, Tokenizer tokenizer, StudyGridPoint spec)
     {
         if (spec.Stages.Count == 0) return dense;
-        var recipe = new Recipe { Seed = _options.Seed, Stages = spec.Stages };
+        // Distill stages train on text encoded with the dense model's tokenizer (students and recovered points).
+        var stages = RecipeTrainingText.Encode(spec.Stages, tokenizer, dense, $"grid point {spec.Name}");
+        var recipe = new Recipe { Seed = _options.Seed, Stages = stages };
         return RecipeRunner.Chain(recipe, $"grid point {spec.Name}").Fit(dense).Model;
     }
 
