@@ -4,6 +4,7 @@ using MLNet.Compression.AutoSearch.Objectives;
 using MLNet.Compression.Pipeline;
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using MLNet.Compression.Cli.Parsing;
 using MLNet.Compression.Study;
 using MLNet.Compression.Synthetic;
@@ -50,6 +51,15 @@ public static class DemoCommand
         TrainCommand.TrainWithProgress(worldDir, clmDir, ModelArchitecture.Gpt2, settings.CausalLm);
 
         var grid = StudyGrid.Namburi2023(settings.Sparsities);
+        // The masked LM's grid adds a distilled student (half its layers) and a magnitude-0.7 model recovered against it,
+        // trained on the world's corpus with the masked LM's own batch, masking and learning rate.
+        var mlm = settings.MaskedLm;
+        var distillation = StudyGrid.Distillation(Path.Combine(worldDir, WorldWriter.CorpusFile), settings.DistillSteps, settings.RecoverSteps, training: new Dictionary<string, string>
+        {
+            ["batch_size"] = mlm.BatchSize.ToString(CultureInfo.InvariantCulture), ["seq_len"] = "32",
+            ["lr"] = mlm.LearningRate.ToString("R", CultureInfo.InvariantCulture), ["mask_probability"] = mlm.MaskProbability.ToString("R", CultureInfo.InvariantCulture),
+        });
+        var mlmGrid = new StudyGrid(grid.Name, [.. grid.Points, .. distillation]);
         var options = new StudyRunner.Options
         {
             LamaDir = Path.Combine(worldDir, "lama"), CrowsFile = Path.Combine(worldDir, "crows_pairs.csv"),
@@ -60,7 +70,7 @@ public static class DemoCommand
         var causal = options.With(Path.Combine(worldDir, "lama-next-token"));
         var results = new List<StudyResult>
         {
-            StudyCommand.RunWithProgress(mlmDir, grid, options, "masked LM"),
+            StudyCommand.RunWithProgress(mlmDir, mlmGrid, options, "masked LM"),
             StudyCommand.RunWithProgress(clmDir, grid, causal, "causal LM"),
         };
         // Seed study 2: the same models at fractions of their training, dense against int8 and fp16.

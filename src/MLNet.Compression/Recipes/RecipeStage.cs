@@ -36,7 +36,8 @@ public sealed record RecipeStage
     public string? PlanSource { get; init; }
     /// <summary>
     /// Method-specific settings as invariant text: block_size, damping, act_order, per_channel, norm, lambda,
-    /// outlier_threshold; for distill stages student_layers, steps, batch_size, seq_len, lr, temperature, alpha, beta, gamma.
+    /// outlier_threshold; for distill stages student_layers, steps, batch_size, seq_len, lr, temperature, alpha, beta, gamma,
+    /// mask_probability.
     /// </summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
 
@@ -50,7 +51,7 @@ public sealed record RecipeStage
     public TrainingText? TrainingRows { get; init; }
 
     /// <summary>The parameters a distill stage takes besides its text (student_layers only for "student").</summary>
-    public static readonly string[] TrainingParameters = ["steps", "batch_size", "seq_len", "lr", "temperature", "alpha", "beta", "gamma"];
+    public static readonly string[] TrainingParameters = ["steps", "batch_size", "seq_len", "lr", "temperature", "alpha", "beta", "gamma", "mask_probability"];
 
     /// <summary>A distill stage's training settings: the Options defaults overridden by the stage's parameters.</summary>
     public Distiller.Options Training()
@@ -60,6 +61,7 @@ public sealed record RecipeStage
         o.BatchSize = (int)Number("batch_size", o.BatchSize);
         o.SequenceLength = (int)Number("seq_len", o.SequenceLength);
         o.LearningRate = Number("lr", o.LearningRate);
+        o.MaskProbability = Number("mask_probability", o.MaskProbability);
         var loss = o.Loss;
         o.Loss = new DistillationLoss(Number("temperature", loss.Temperature), Number("alpha", loss.Alpha), Number("beta", loss.Beta), Number("gamma", loss.Gamma));
         return o;
@@ -166,6 +168,7 @@ public sealed record RecipeStage
             "lr" or "temperature" => double.TryParse(value, inv, out double p) && p > 0 && !double.IsInfinity(p),
             "alpha" or "beta" or "gamma" => double.TryParse(value, inv, out double w) && w >= 0 && !double.IsInfinity(w),
             "student_layers" => true,
+            "mask_probability" => double.TryParse(value, inv, out double mp) && mp > 0 && mp < 1,
             "norm" => int.TryParse(value, inv, out int n) && n >= 1,
             "damping" or "outlier_threshold" => double.TryParse(value, inv, out double d) && d > 0,
             "lambda" => double.TryParse(value, inv, out double l) && l >= 0 && l < 1,
@@ -178,6 +181,7 @@ public sealed record RecipeStage
             {
                 "block_size" or "steps" or "batch_size" or "seq_len" => "a positive integer",
                 "alpha" or "beta" or "gamma" => "a non-negative number",
+                "mask_probability" => "a number in (0, 1)",
                 "norm" => "an integer ≥ 1 (the p of the Ln norm)",
                 "lambda" => "a number in [0, 1)",
                 "act_order" or "per_channel" => "true or false",

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using MLNet.Compression.Distillation;
 using MLNet.Compression.Recipes;
 
 namespace MLNet.Compression.Study;
@@ -62,6 +63,33 @@ public sealed class StudyGrid
         new("int8 all", "dynamic-int8", "all", 0, 8, [Int8("all")]),
         new("fp16 all", "fp16", "all", 0, 16, [new RecipeStage { Stage = RecipeMethods.Quantize, Method = "fp16", Groups = "all" }]),
     ]);
+
+    /// <summary>
+    /// Distilled and recovered points to add to a grid: a student keeping half the model's layers distilled from it
+    /// (DistilBERT's loss and layer choice), and the model pruned by global magnitude at <paramref name="recoverSparsity"/>
+    /// over every linear layer, then recovered against the dense model with its pruned weights kept at zero. Both train on
+    /// <paramref name="textFile"/>; <paramref name="training"/> holds distill stage fields (batch_size, seq_len, lr, …).
+    /// The recovery trains at a quarter of the student's learning rate, as it starts from trained weights.
+    /// </summary>
+    public static IReadOnlyList<StudyGridPoint> Distillation(string textFile, int studentSteps, int recoverSteps, double recoverSparsity = 0.7,
+        IReadOnlyDictionary<string, string>? training = null)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        Dictionary<string, string> Fields(int steps, double lrScale)
+        {
+            var d = new Dictionary<string, string>(training ?? new Dictionary<string, string>(), StringComparer.Ordinal) { ["steps"] = steps.ToString(inv) };
+            double lr = d.TryGetValue("lr", out var v) ? double.Parse(v, inv) : new Distiller.Options().LearningRate;
+            d["lr"] = (lr * lrScale).ToString("R", inv);
+            return d;
+        }
+        var student = new RecipeStage { Stage = RecipeMethods.Distill, Method = "student", Text = textFile, Parameters = Fields(studentSteps, 1) };
+        var recover = new RecipeStage { Stage = RecipeMethods.Distill, Method = "recover", Text = textFile, Parameters = Fields(recoverSteps, 0.25) };
+        return
+        [
+            new("distilled student", "student", "all", 0, 32, [student]),
+            new($"magnitude all {S(recoverSparsity)} + recover", "magnitude+recover", "all", recoverSparsity, 32, [Magnitude("all", recoverSparsity), recover]),
+        ];
+    }
 
     /// <summary>A built-in grid by name ("namburi2023", "goncalves2023"), else null.</summary>
     public static StudyGrid? Named(string name) => name switch

@@ -10,8 +10,10 @@ namespace MLNet.Compression.Synthetic;
 /// <param name="Sparsities">sparsities of seed study 1's grid</param>
 /// <param name="SearchTrials">trials of the short search the demo ends with</param>
 /// <param name="SearchBudget">its size budget, in the form `search --size-budget` takes</param>
+/// <param name="DistillSteps">steps of the masked LM's distilled student in the study grid</param>
+/// <param name="RecoverSteps">steps of the recovery of its magnitude-0.7 model</param>
 public sealed record DemoSettings(WorldOptions World, WorldModelTrainer.Options MaskedLm, WorldModelTrainer.Options CausalLm, IReadOnlyList<double> Sparsities,
-    int SearchTrials = 16, string SearchBudget = "3bits")
+    int SearchTrials = 16, string SearchBudget = "3bits", int DistillSteps = 800, int RecoverSteps = 200)
 {
     /// <summary>Fractions of each training run saved as checkpoints for seed study 2's pretraining-progress grid.</summary>
     public static IReadOnlyList<double> DefaultCheckpointFractions { get; } = [0.1, 0.2, 0.4, 1.0];
@@ -28,5 +30,5 @@ public sealed record DemoSettings(WorldOptions World, WorldModelTrainer.Options 
         WorldOptions.Small(1) with { BiasSkew = biasSkew },
         new WorldModelTrainer.Options { Hidden = 64, Layers = 2, Steps = 400, CheckpointFractions = checkpointFractions ?? [0.5, 1.0] },
         new WorldModelTrainer.Options { Hidden = 64, Layers = 2, Steps = 300, LearningRate = 3e-3, CheckpointFractions = checkpointFractions ?? [0.5, 1.0] },
-        [0.5], SearchTrials: 6);
+        [0.5], SearchTrials: 6, DistillSteps: 30, RecoverSteps: 20);
 }

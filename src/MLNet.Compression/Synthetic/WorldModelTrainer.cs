@@ -72,7 +72,7 @@ public static class WorldModelTrainer
 
     /// <summary>The files a world folder must hold to train <paramref name="arch"/> on it, relative to the folder.</summary>
     public static IReadOnlyList<string> RequiredWorldFiles(ModelArchitecture arch) =>
-        ["world.json", "corpus.txt", Path.Combine(TokenizerFolder(arch), TokenizerFile(arch))];
+        [WorldWriter.MarkerFile, WorldWriter.CorpusFile, Path.Combine(TokenizerFolder(arch), TokenizerFile(arch))];
 
     /// <summary>The entries of <see cref="RequiredWorldFiles"/> missing from <paramref name="worldDir"/>; empty for a written world.</summary>
     public static IReadOnlyList<string> MissingWorldFiles(string worldDir, ModelArchitecture arch)
@@ -154,7 +154,7 @@ public static class WorldModelTrainer
     }
 
     private static List<int[]> Rows(string worldDir, Func<string, int[]> encode)
-        => File.ReadLines(Path.Combine(worldDir, "corpus.txt")).Where(l => l.Length > 0).Select(encode).ToList();
+        => File.ReadLines(Path.Combine(worldDir, WorldWriter.CorpusFile)).Where(l => l.Length > 0).Select(encode).ToList();
 
     private static Result Run(string worldDir, string outDir, string tokDir, string configJson, List<int[]> rows, int len, int padId,
         Options options, StepProgress? progress, Func<LanguageModelingBatches, TrainingRandom, TrainingBatch> nextBatch)

@@ -22,6 +22,9 @@ public static class WorldWriter
     /// <summary>The file that marks a folder as a written world, which a later write may replace.</summary>
     public const string MarkerFile = "world.json";
 
+    /// <summary>The training text, one sentence per line.</summary>
+    public const string CorpusFile = "corpus.txt";
+
     /// <summary>
     /// Throws the IOException <see cref="Write"/> would throw before writing: a file in the way, or a non-empty folder
     /// that is not an earlier world.
@@ -61,7 +64,7 @@ public static class WorldWriter
             inter.Append($"{Csv(context)},{Csv(Choices(choices))},{type},{Csv(target)}\n");
         AtomicFile.WriteAllText(Path.Combine(stereo, "intersentence.csv"), inter.ToString());
 
-        AtomicFile.WriteAllText(Path.Combine(dir, "corpus.txt"), string.Join("\n", world.Corpus) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(dir, CorpusFile), string.Join("\n", world.Corpus) + "\n");
         AtomicFile.WriteAllText(Path.Combine(dir, HeldOutText.FileName), string.Join("\n", world.HeldOut) + "\n");
         WorldTokenizerFiles.WriteWordPiece(Path.Combine(dir, "tokenizer-wordpiece"), world.Words, maxLength);
         WorldTokenizerFiles.WriteByteLevelBpe(Path.Combine(dir, "tokenizer-bpe"), world.Words, maxLength);

@@ -104,4 +104,48 @@ public sealed class StudyRunnerTests : IDisposable
         var e = Assert.Throws<DirectoryNotFoundException>(() => CheckpointSeries.Resolve([empty]));
         Assert.Contains("holds no model folder", e.Message);
     }
+
+    [Fact]
+    public void DistilledAndRecoveredPoints_AreStudiedBesideTheCompressedOnes()
+    {
+        string gpt2 = SharedData.Fixture("models", "gpt2_tiny");
+        string text = Path.Combine(_root, "train.txt");
+        File.WriteAllLines(text, ["The capital of France is Paris.", "The capital of Italy is Rome.", "The capital of Japan is Tokyo.", "A sentence about the weather."]);
+        var training = new Dictionary<string, string> { ["batch_size"] = "4", ["seq_len"] = "16" };
+        var grid = new StudyGrid("distill", [.. StudyGrid.Namburi2023([0.7]).Points.Where(p => p.Name is "dense" or "magnitude all 0.7"),
+            .. StudyGrid.Distillation(text, studentSteps: 5, recoverSteps: 5, training: training)]);
+
+        var r = new StudyRunner(Options()).Run(gpt2, grid);
+
+        var dense = r.Dense!;
+        var student = r.Points.Single(p => p.Method == "student");
+        var pruned = r.Points.Single(p => p.Name == "magnitude all 0.7");
+        var recovered = r.Points.Single(p => p.Method == "magnitude+recover");
+        Assert.True(student.LinearBytes < dense.LinearBytes, "the student keeps half the layers");
+        Assert.Equal(pruned.LinearBytes, recovered.LinearBytes);   // recovery keeps the pruned forms and size
+        Assert.Equal(0.7, recovered.Sparsity);
+        foreach (var p in new[] { student, recovered })
+            foreach (var key in new[] { "p_at_1", "crows", "ss" })
+                Assert.InRange(p.Intervals[key].PVsBase!.Value, 0, 1);
+    }
+
+    [Fact]
+    public void AGridFile_ReadsDistillStages_WithTheirTextBesideTheFile()
+    {
+        string dir = Directory.CreateDirectory(Path.Combine(_root, "grids")).FullName;
+        File.WriteAllText(Path.Combine(dir, "grid.json"), """
+            { "name": "g", "points": [ { "name": "student", "stages": [ { "stage": "distill", "method": "student", "text": "train.txt", "steps": 3 } ] },
+                                       { "name": "bad", "stages": [ { "stage": "distill", "method": "recover", "text": "train.txt" } ] } ] }
+            """);
+        var e = Assert.Throws<ArgumentException>(() => StudyGrid.Load(Path.Combine(dir, "grid.json")));
+        Assert.Contains("points[1]: stages[0]: a recover stage trains what the stages before it compressed", e.Message);
+
+        File.WriteAllText(Path.Combine(dir, "grid.json"), """
+            { "name": "g", "points": [ { "name": "student", "stages": [ { "stage": "distill", "method": "student", "text": "train.txt", "steps": 3 } ] } ] }
+            """);
+        var grid = StudyGrid.Load(Path.Combine(dir, "grid.json"));
+        var point = grid.Points.Single(p => p.Name == "student");
+        Assert.Equal("student", point.Method);
+        Assert.Equal(Path.Combine(dir, "train.txt"), point.Stages[0].Text);
+    }
 }
