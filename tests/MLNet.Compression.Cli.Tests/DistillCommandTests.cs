@@ -223,4 +223,25 @@ public sealed class DistillCommandTests : IDisposable
         Assert.False(File.Exists(checkpoint));
         Assert.False(File.Exists(state));
     }
+
+    [Fact]
+    public void AStoppedRecoveryOfAQuantizedModel_ResumesToTheBytesOfAnUninterruptedOne()
+    {
+        var (code, output, err) = CliProcess.Run("quantize", "--model", Bert, "--method", "rtn", "--bits", "4", "--group-size", "32", "--groups", "all", "-o", Out("q"));
+        Assert.True(code == 0, output + err);
+        string[] run = ["--teacher", Bert, "--recover", Out("q"), "--text", Text(), .. Small(6)];
+        (code, output, err) = Distill([.. run, "-o", Out("straight")]);
+        Assert.True(code == 0, output + err);
+        (code, output, err) = Distill([.. run, "--stop-at", "3", "-o", Out("split")]);
+        Assert.True(code == 0, output + err);
+        Assert.Contains("stopped at step 3 of 6", output);
+        (code, output, err) = Distill([.. run, "--resume", "-o", Out("split")]);
+        Assert.True(code == 0, output + err);
+        Assert.Contains("resumed at step 3 of 6", output);
+
+        // The float master weights travel in the checkpoint, so the re-quantized result is the same to the byte.
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Out("straight"), "model.safetensors")), File.ReadAllBytes(Path.Combine(Out("split"), "model.safetensors")));
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(Out("q"), "model.safetensors")), File.ReadAllBytes(Path.Combine(Out("split"), "model.safetensors")));
+        Assert.Equal(CompressedModel.ReadManifest(Out("q")).Bytes, CompressedModel.ReadManifest(Out("split")).Bytes);
+    }
 }

@@ -146,10 +146,6 @@ public static class DistillCommand
         var student = BuildStudent(s, teacher);
         CheckSequenceLength(s.SequenceLength, teacher, "the teacher");
         CheckSequenceLength(s.SequenceLength, student.Trainable.Model, "the student");
-        if (student.Recovery is not null && (s.CheckpointEvery > 0 || s.StopAt is not null || s.Resume) && student.Recovery.StraightThroughLayers > 0)
-            throw new UsageException(
-                "--checkpoint-every, --stop-at, --resume: recovery of quantized layers trains float master weights that a checkpoint does not store, " +
-                "so it cannot be resumed; run it in one go (pruned models can be checkpointed).");
         var text = UserInput.Check(() => TrainingText.Load(s.Text, tokenizer, teacher, s.SequenceLength));
 
         var options = new Distiller.Options
@@ -159,8 +155,7 @@ public static class DistillCommand
         };
         // The constructor checks the loss weights, steps, rows, vocabularies and kinds, naming the option at fault, and
         // reads the checkpoint on --resume.
-        var distiller = UserInput.Check(() => new Distiller(teacher, student.Trainable, text, options, resumed is null ? null : checkpoint));
-        if (student.Recovery is not null) distiller.Trainer.Constraints.AddRange(student.Recovery.Constraints);
+        var distiller = UserInput.Check(() => new Distiller(teacher, student.Trainable, text, options, resumed is null ? null : checkpoint, student.Recovery?.Constraints));
 
         Console.WriteLine($"teacher: {teacher.ModelType} ({teacher.Kind}), {teacher.LayerCount} layers, {teacher.ParameterCount():N0} parameters");
         Console.WriteLine($"student: {student.Description}");

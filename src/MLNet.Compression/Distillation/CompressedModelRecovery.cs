@@ -76,10 +76,7 @@ public sealed class CompressedModelRecovery
     /// <summary>Layers stored dense whose exact zeros (weights a pruner removed) are kept at zero.</summary>
     public int MaskedDenseLayers { get; }
 
-    /// <summary>
-    /// Quantized layers, trained through a float master copy that a training checkpoint does not hold: a run with any
-    /// of them does not resume exactly from a checkpoint.
-    /// </summary>
+    /// <summary>Quantized layers, trained through a float master copy (which a training checkpoint holds as the constraint's state).</summary>
     public int StraightThroughLayers => Constraints.Count(c => c is StraightThroughConstraint);
 
     /// <summary>Prepares recovery of <paramref name="compressed"/> (which is not changed).</summary>
@@ -151,6 +148,14 @@ public sealed class CompressedModelRecovery
         {
             _value.ReadOnlySpan.CopyTo(_master);
             _quantize(new Tensor(_master, _value.Shape)).ToDense().ReadOnlySpan.CopyTo(_value.Span);
+        }
+
+        public float[] State => _master;
+
+        public void Restore(ReadOnlySpan<float> state)
+        {
+            state.CopyTo(_master);
+            _quantize(new Tensor((float[])_master.Clone(), _value.Shape)).ToDense().ReadOnlySpan.CopyTo(_value.Span);
         }
 
         /// <summary>The master quantized into the layer's form.</summary>

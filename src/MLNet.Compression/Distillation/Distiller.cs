@@ -81,8 +81,10 @@ public sealed class Distiller
     /// <param name="rows">Token ids of the training text, one row per line or chunk.</param>
     /// <param name="maskTokenId">The [MASK] id, for masked-LM corruption (masked and seq2seq students).</param>
     /// <param name="specialIds">Ids never masked (CLS, SEP, pad, …).</param>
+    /// <param name="constraints">rules the student keeps (<see cref="CompressedModelRecovery.Constraints"/>); on resume their
+    /// state comes from the checkpoint too</param>
     public Distiller(LanguageModel teacher, TrainableModel student, IReadOnlyList<int[]> rows, Options options,
-        int? maskTokenId = null, IReadOnlySet<int>? specialIds = null, string? resumeFrom = null)
+        int? maskTokenId = null, IReadOnlySet<int>? specialIds = null, string? resumeFrom = null, IReadOnlyList<IParameterConstraint>? constraints = null)
     {
         options.Loss.Validate();
         if (options.Steps <= 0) throw new ArgumentException($"--steps: must be a positive number of steps, got {options.Steps}.");
@@ -110,11 +112,14 @@ public sealed class Distiller
             Seed = options.Seed,
         };
         _trainer = resumeFrom is null ? new Trainer(student, trainerOptions) : Trainer.LoadCheckpoint(resumeFrom, student);
+        if (constraints is not null) _trainer.Constraints.AddRange(constraints);
+        if (resumeFrom is not null) _trainer.RestoreConstraints(resumeFrom);
     }
 
     /// <summary>A distiller over encoded training text (<see cref="TrainingText"/> carries the rows and the masking tokens).</summary>
-    public Distiller(LanguageModel teacher, TrainableModel student, TrainingText text, Options options, string? resumeFrom = null)
-        : this(teacher, student, text.Rows, options, text.MaskTokenId, text.SpecialIds, resumeFrom)
+    public Distiller(LanguageModel teacher, TrainableModel student, TrainingText text, Options options, string? resumeFrom = null,
+        IReadOnlyList<IParameterConstraint>? constraints = null)
+        : this(teacher, student, text.Rows, options, text.MaskTokenId, text.SpecialIds, resumeFrom, constraints)
     {
     }
 

@@ -57,8 +57,7 @@ public sealed class RecoveryEstimator : IModelEstimator<DistillationTransformer>
         if (compressed.VocabSize != teacher.VocabSize || compressed.Kind != teacher.Kind || compressed.ModelType != teacher.ModelType)
             throw new ArgumentException($"ctx.Distillation.Recover: the model ({compressed.ModelType}, {compressed.Kind}, vocabulary {compressed.VocabSize}) is not a compressed form of the teacher ({teacher.ModelType}, {teacher.Kind}, vocabulary {teacher.VocabSize}).");
         var recovery = CompressedModelRecovery.Prepare(compressed);
-        var distiller = new Distiller(teacher, recovery.Trainable, text, _training);
-        distiller.Trainer.Constraints.AddRange(recovery.Constraints);
+        var distiller = new Distiller(teacher, recovery.Trainable, text, _training, constraints: recovery.Constraints);
         var result = distiller.Run(_options.Progress);
         var recovered = recovery.Finish();
         string steps = result.Steps.ToString(CultureInfo.InvariantCulture);

@@ -11,4 +11,13 @@ public interface IParameterConstraint
     void BeforeUpdate();
 
     void AfterUpdate();
+
+    /// <summary>
+    /// What the constraint holds besides the parameters (a straight-through estimator's float master weights), saved in a
+    /// training checkpoint so that a run continues exactly; null when it holds nothing.
+    /// </summary>
+    float[]? State => null;
+
+    /// <summary>Puts back a <see cref="State"/> read from a checkpoint, after the parameters were restored.</summary>
+    void Restore(ReadOnlySpan<float> state) { }
 }

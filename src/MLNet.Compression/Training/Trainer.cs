@@ -18,7 +18,8 @@ public readonly record struct TrainingStep(int Step, float Loss, float GradNorm,
 /// The training loop's state and one step of it: forward and backward on a reused <see cref="Tape"/>, clipping by global
 /// norm, the schedule's learning rate, AdamW. Together with the model it holds everything a run needs to continue:
 /// <see cref="SaveCheckpoint"/> writes weights, optimizer moments, the step and the random generator's state to one
-/// safetensors file, and <see cref="LoadCheckpoint(string)"/> continues bit-identically (same thread count, same batches).
+/// safetensors file (with the state of stateful constraints), and <see cref="LoadCheckpoint(string)"/> continues
+/// bit-identically (same thread count, same batches).
 /// </summary>
 public sealed class Trainer
 {
@@ -134,6 +135,8 @@ public sealed class Trainer
             w.Add("exp_avg." + ps[i].Name, Optimizer.ExpAvg[i].Data, ps[i].Shape);
             w.Add("exp_avg_sq." + ps[i].Name, Optimizer.ExpAvgSq[i].Data, ps[i].Shape);
         }
+        for (int i = 0; i < Constraints.Count; i++)
+            if (Constraints[i].State is { } state) w.Add(ConstraintKey(i), state, state.Length);
         w.Add("adam_steps", Optimizer.Steps.Select(s => (long)s).ToArray(), ps.Count);
         w.Add("step", new long[] { StepCount }, 1);
         w.Add("rng_state", MemoryMarshal.Cast<ulong, long>(Random.State).ToArray(), 4);
@@ -164,6 +167,26 @@ public sealed class Trainer
         trainer.Random.State = saved.Random.State;
         return trainer;
     }
+
+    /// <summary>
+    /// Restores the <see cref="IParameterConstraint.State"/> of this trainer's constraints from the checkpoint it was loaded
+    /// from; the constraints must be those of the run that wrote it, in the same order.
+    /// </summary>
+    public void RestoreConstraints(string path)
+    {
+        using var file = SafeTensorsFile.Open(path);
+        for (int i = 0; i < Constraints.Count; i++)
+        {
+            if (Constraints[i].State is not { } state) continue;
+            string key = ConstraintKey(i);
+            if (!file.Contains(key)) throw new CheckpointException(path, key, "missing: the checkpoint was written by a run without this constraint (its quantized layers differ).");
+            var saved = file.ReadFloat32(key);
+            if (saved.Length != state.Length) throw new CheckpointException(path, key, $"has {saved.Length} values, expected {state.Length}.");
+            Constraints[i].Restore(saved);
+        }
+    }
+
+    private static string ConstraintKey(int i) => "constraint." + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Rebuilds model, optimizer, schedule and generator from a checkpoint written by <see cref="SaveCheckpoint"/>.</summary>
     public static Trainer LoadCheckpoint(string path)
