@@ -27,8 +27,8 @@ public static class GenerateCommand
         if (idsText is not null && promptText is not null) throw new UsageException("give either --input-ids or --prompt, not both.");
         var m = ModelLoader.Load(modelPath);
         // The generator rejects models that cannot generate; here the model is the user's choice, so say so in one line.
-        if (m.Kind == ModelKind.MaskedLM)
-            throw new UsageException($"A {m.ModelType} masked-LM model does not generate text; use a decoder or encoder-decoder model.");
+        if (m.Kind is ModelKind.MaskedLM or ModelKind.Encoder)
+            throw new UsageException($"A {m.ModelType} {(m.Kind == ModelKind.Encoder ? "bare encoder" : "masked-LM model")} does not generate text; use a decoder or encoder-decoder model.");
         if (m.Kind == ModelKind.Seq2SeqLM && m.Generation.DecoderStartTokenId is null && m.Generation.BosTokenId is null)
             throw new UsageException($"{m.ModelType}: config.json has no decoder_start_token_id.");
         if (promptText is null)

@@ -89,6 +89,8 @@ public sealed class Distiller
         options.Loss.Validate();
         if (options.Steps <= 0) throw new ArgumentException($"--steps: must be a positive number of steps, got {options.Steps}.");
         if (rows.Count == 0 || rows.All(r => r.Length == 0)) throw new ArgumentException("--text: the training text has no tokens.");
+        if (teacher.Kind == ModelKind.Encoder || student.Kind == ModelKind.Encoder)
+            throw new ArgumentException("--teacher: a bare encoder has no LM head, so there are no logits to distil; distil its masked-LM checkpoint.");
         StudentBuilder.CheckSameVocabulary(teacher, student.Model);
         if (teacher.Kind != student.Kind) throw new ArgumentException($"--student-config: the student is a {student.Kind} model but the teacher a {teacher.Kind} one.");
         if (student.Kind != ModelKind.CausalLM && maskTokenId is null)

@@ -22,16 +22,26 @@ public sealed record Recipe
     /// <summary>How messages name stage <paramref name="i"/>.</summary>
     public string StageLabel(string where, int i) => FromCommandLine ? where : $"{where}: stages[{i}]";
 
-    /// <summary>Every stage validated (<see cref="RecipeStage.Validate"/>), with its method.</summary>
+    /// <summary>Every stage validated (<see cref="RecipeStage.Validate"/>), with its method; methods that need calibration text need the recipe's.</summary>
     public IReadOnlyList<RecipeMethod> Validate(string where)
+    {
+        var methods = ValidateStages(where);
+        if (Calibration is null && methods.FirstOrDefault(m => m.NeedsCalibration) is { } needs)
+            throw new ArgumentException($"{where}: {needs.Stage} method \"{needs.Name}\" needs calibration text; " +
+                (FromCommandLine ? "give --calibration samples.txt" : "add \"calibration\": \"samples.txt\"") + " (one sample per line).");
+        return methods;
+    }
+
+    /// <summary>
+    /// The stages validated on their own and in order (a recover stage needs a stage before it), without asking for
+    /// calibration text: a study grid's points take the study's.
+    /// </summary>
+    public IReadOnlyList<RecipeMethod> ValidateStages(string where)
     {
         if (Stages.Count == 0) throw new ArgumentException($"{where}: 'stages' is empty; a recipe needs at least one stage.");
         var methods = Stages.Select((s, i) => s.Validate(StageLabel(where, i), FromCommandLine)).ToList();
         if (Stages[0] is { Stage: RecipeMethods.Distill, Method: "recover" })
             throw new ArgumentException($"{StageLabel(where, 0)}: a recover stage trains what the stages before it compressed against the recipe's model; put it after a prune or quantize stage.");
-        if (Calibration is null && methods.FirstOrDefault(m => m.NeedsCalibration) is { } needs)
-            throw new ArgumentException($"{where}: {needs.Stage} method \"{needs.Name}\" needs calibration text; " +
-                (FromCommandLine ? "give --calibration samples.txt" : "add \"calibration\": \"samples.txt\"") + " (one sample per line).");
         return methods;
     }
 

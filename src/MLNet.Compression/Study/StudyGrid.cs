@@ -116,7 +116,7 @@ public sealed class StudyGrid
             if (p.TryGetProperty("stages", out var st))
             {
                 var recipe = Recipe.Parse(JsonSerializer.Serialize(new { stages = JsonSerializer.Deserialize<JsonElement>(st.GetRawText()) }), at, Path.GetDirectoryName(Path.GetFullPath(path))!);
-                recipe.Validate(at);
+                recipe.ValidateStages(at);   // calibration text is the study's, given when it runs
                 stages.AddRange(recipe.Stages);
             }
             string Str(string f, string d) => p.TryGetProperty(f, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : d;

@@ -177,7 +177,7 @@ public sealed class StudyRunner
     {
         var boot = _options.Bootstrap;
         var intervals = new Dictionary<string, StudyEstimate>(StringComparer.Ordinal);
-        var lama = new LamaProbe(model, tokenizer).Run(subsets);
+        var lama = subsets.Count == 0 ? [] : new LamaProbe(model, tokenizer).Run(subsets);
         var relations = lama.SelectMany(s => s.Relations).ToList();
         var facts = relations.SelectMany(r => r.Facts).ToList();
         bool Frequent(LamaFactResult f) => f.Uuid is not null && frequency.TryGetValue(f.Uuid, out int n) && n >= _options.FrequentThreshold;

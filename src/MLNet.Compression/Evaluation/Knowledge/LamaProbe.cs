@@ -83,6 +83,8 @@ public sealed class LamaProbe
         _tokenizer = tokenizer;
         _options = options ?? new Options();
         _lower = _options.Lowercase ?? tokenizer is BertTokenizer { Settings.DoLowerCase: true };
+        if (model.Kind == ModelKind.Encoder)
+            throw new ArgumentException($"this {model.ModelType} model is a bare encoder (no masked-LM head), which cannot fill in facts; LAMA probes need a masked LM, a causal LM or a seq2seq LM.");
         if (model.Kind == ModelKind.MaskedLM && tokenizer.MaskTokenId is null) throw new ArgumentException("The tokenizer has no mask token.");
         if (_options.CommonVocab is { } words)
         {

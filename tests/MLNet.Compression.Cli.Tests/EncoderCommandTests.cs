@@ -1,0 +1,143 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MLNet.Compression.Embeddings;
+using MLNet.Compression.IO;
+using MLNet.Compression.Modeling;
+
+namespace MLNet.Compression.Cli.Tests;
+
+/// <summary>
+/// A bare encoder (bert_uncased_tiny without its masked-LM head and base prefix, as BertModel.save_pretrained writes it)
+/// through embed, prune, quantize, study and bias --seat; commands that need a head say so in one line.
+/// </summary>
+public sealed class EncoderCommandTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("cli-encoder-").FullName;
+    private readonly string _encoder;
+
+    public EncoderCommandTests()
+    {
+        _encoder = Path.Combine(_root, "encoder");
+        Directory.CreateDirectory(_encoder);
+        string src = CliProcess.Fixture("bert_uncased_tiny");
+        foreach (var f in Directory.GetFiles(src).Where(f => Path.GetFileName(f) is not ("model.safetensors" or "config.json")))
+            File.Copy(f, Path.Combine(_encoder, Path.GetFileName(f)));
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(src, "config.json")))!.AsObject();
+        config["architectures"] = new JsonArray("BertModel");
+        File.WriteAllText(Path.Combine(_encoder, "config.json"), config.ToJsonString());
+        var writer = new SafeTensorsWriter();
+        using (var file = SafeTensorsFile.Open(Path.Combine(src, "model.safetensors")))
+            foreach (var t in file.Tensors.Where(t => !t.Name.StartsWith("cls.", StringComparison.Ordinal)))
+                writer.Add(t.Name.StartsWith("bert.", StringComparison.Ordinal) ? t.Name["bert.".Length..] : t.Name, file.ReadFloat32(t.Name), t.Shape);
+        writer.Save(Path.Combine(_encoder, "model.safetensors"));
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    private string Out(string name) => Path.Combine(_root, name);
+
+    private static readonly string[] Sentences =
+    [
+        "The cat sat on the mat.", "A dog ran across the park.", "Paris is the capital of France.", "Rome is the capital of Italy.",
+        "She plays the piano every evening.", "He plays the guitar at night.", "The river runs to the sea.", "Mountains rise above the valley.",
+    ];
+
+    private string Texts()
+    {
+        string path = Out("texts.txt");
+        File.WriteAllLines(path, Sentences);
+        return path;
+    }
+
+    [Fact]
+    public void Embed_WritesOneVectorPerText_EqualToTheLibrarysEncoder()
+    {
+        string input = Out("in.jsonl");
+        File.WriteAllLines(input, Sentences.Take(3).Select(s => JsonSerializer.Serialize(new { text = s })));
+        var (code, output, err) = CliProcess.Run("embed", "--model", _encoder, "--input", input, "-o", Out("vectors.jsonl"));
+        Assert.True(code == 0, output + err);
+        var lines = File.ReadAllLines(Out("vectors.jsonl"));
+        Assert.Equal(3, lines.Length);
+        var expected = SentenceEncoder.Load(_encoder).Encode(Sentences.Take(3).ToList());
+        for (int i = 0; i < 3; i++)
+        {
+            var row = JsonNode.Parse(lines[i])!;
+            Assert.Equal(i, (int)row["index"]!);
+            Assert.Equal(expected[i], row["embedding"]!.AsArray().Select(v => (float)v!).ToArray());
+        }
+
+        (code, output, err) = CliProcess.Run("embed", "--model", _encoder, "--input", Texts(), "--pooling", "cls", "--normalize", "-o", Out("vectors.safetensors"));
+        Assert.True(code == 0, output + err);
+        using var file = SafeTensorsFile.Open(Out("vectors.safetensors"));
+        Assert.Equal(new[] { Sentences.Length, 32 }, file.Info("embeddings").Shape);
+        var v = file.ReadFloat32("embeddings").AsSpan(0, 32).ToArray();
+        Assert.Equal(1, Math.Sqrt(v.Sum(x => (double)x * x)), 5);
+    }
+
+    [Fact]
+    public void PruneQuantizeAndEmbed_RunOnABareEncoder()
+    {
+        var (code, output, err) = CliProcess.Run("prune", "--model", _encoder, "--method", "magnitude", "--groups", "all", "--sparsity", "0.5", "-o", Out("pruned"));
+        Assert.True(code == 0, output + err);
+        (code, output, err) = CliProcess.Run("prune", "--model", _encoder, "--method", "wanda", "--sparsity", "0.5", "--calibration", Texts(), "-o", Out("wanda"));
+        Assert.True(code == 0, output + err);
+        (code, output, err) = CliProcess.Run("quantize", "--model", Out("pruned"), "--method", "dynamic-int8", "-o", Out("pruned-int8"));
+        Assert.True(code == 0, output + err);
+        Assert.Equal(ModelKind.Encoder, ModelLoader.Load(Out("pruned-int8")).Kind);
+        (code, output, err) = CliProcess.Run("embed", "--model", Out("pruned-int8"), "--input", Texts(), "-o", Out("v.jsonl"));
+        Assert.True(code == 0, output + err);
+        Assert.Equal(Sentences.Length, File.ReadAllLines(Out("v.jsonl")).Length);
+    }
+
+    [Fact]
+    public void Study_MeasuresSentenceVectorsAgainstDense_WithCalibratedMethods()
+    {
+        string grid = Out("grid.json");
+        File.WriteAllText(grid, """
+            { "name": "encoder", "points": [
+              { "name": "magnitude 0.5", "stages": [ { "stage": "prune", "method": "magnitude", "sparsity": 0.5, "scope": "local" } ] },
+              { "name": "wanda 0.5", "stages": [ { "stage": "prune", "method": "wanda", "sparsity": 0.5 } ] },
+              { "name": "sparsegpt 0.5", "stages": [ { "stage": "prune", "method": "sparsegpt", "sparsity": 0.5 } ] } ] }
+            """);
+        var (code, output, err) = CliProcess.Run("study", "--model", _encoder, "--embedding-text", Texts(), "--calibration", Texts(), "--grid", grid,
+            "--bootstrap-resamples", "100", "-o", Out("study"));
+        Assert.True(code == 0, output + err);
+        Assert.Contains("cosine to dense", output);
+        var points = JsonNode.Parse(File.ReadAllText(Path.Combine(Out("study"), "results.json")))!["points"]!.AsArray();
+        Assert.Equal(4, points.Count);
+        var dense = points.Single(p => (string)p!["method"]! == "dense")!;
+        Assert.Equal(1.0, (double)dense["embedding_cosine"]!, 6);
+        foreach (var p in points.Where(p => (string)p!["method"]! != "dense"))
+        {
+            double cos = (double)p!["embedding_cosine"]!;
+            Assert.InRange(cos, -1, 0.999999);   // pruning half the weights moves every vector
+            var ci = p["intervals"]!["embedding_spearman"]!;
+            Assert.True((double)ci["ci_low"]! <= (double)ci["value"]! && (double)ci["value"]! <= (double)ci["ci_high"]!);
+            Assert.Null(p["p_at_1"]);
+        }
+        Assert.Contains("Sentence vectors vs sparsity", File.ReadAllText(Path.Combine(Out("study"), "report.html")));
+    }
+
+    [Fact]
+    public void BiasSeat_EncodesWithTheEncodersPooling_AndHeadedCommandsSayWhatTheyNeed()
+    {
+        string seat = Path.Combine(CliProcess.Shared, "data", "seat", "sent-religion1.jsonl");
+        var (code, output, err) = CliProcess.Run("bias", "--model", _encoder, "--seat", seat, "--seat-samples", "1000", "-o", Out("bias.json"));
+        Assert.True(code == 0, output + err);
+        var json = JsonNode.Parse(File.ReadAllText(Out("bias.json")))!;
+        Assert.NotNull(json["seat"]);
+
+        (code, _, err) = CliProcess.Run("bias", "--model", _encoder, "--crows", Path.Combine(CliProcess.Shared, "data", "crows_pairs", "crows_pairs_anonymized.csv"));
+        Assert.Equal(1, code);
+        Assert.Contains("is a bare encoder (no masked-LM head)", Assert.Single(err.Trim().Split('\n')));
+        (code, _, err) = CliProcess.Run("probe", "--model", _encoder, "--lama", Path.Combine(CliProcess.Shared, "data", "lama"), "--relations", "P36");
+        Assert.Equal(1, code);
+        Assert.Contains("bare encoder", Assert.Single(err.Trim().Split('\n')));
+        (code, _, err) = CliProcess.Run("study", "--model", _encoder, "--lama", Path.Combine(CliProcess.Shared, "data", "lama"), "-o", Out("s2"));
+        Assert.Equal(1, code);
+        Assert.Contains("--embedding-text", Assert.Single(err.Trim().Split('\n')));
+    }
+}
