@@ -32,8 +32,8 @@ namespace MLNet.Compression.ML;
 /// <para>
 /// Loading reads and checks those entries, loads the models, queues the stages in order and then calls ML.NET's Load, during
 /// which each factory takes the next stage. Plain <c>Model.Load</c> on such a zip fails: its factories find no queued stage.
-/// ML.NET calls the loader through reflection, so that error reaches the caller as the inner exception of a
-/// <see cref="TargetInvocationException"/>.
+/// ML.NET calls its loaders through reflection, so that one-line error reaches a caller of plain Load wrapped in
+/// <see cref="TargetInvocationException"/>s (one per nesting level); LoadWithLanguageModels unwraps its own errors.
 /// </para>
 /// </summary>
 public static class ModelOperationsExtensions
