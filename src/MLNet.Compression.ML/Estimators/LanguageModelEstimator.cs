@@ -1,9 +1,10 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.Compression.ML.Estimators;
 using MLNet.Compression.ML.Rows;
 using MLNet.Compression.ML.Stages;
 
-namespace MLNet.Compression.ML.Estimators;
+namespace MLNet.Compression.ML;
 
 /// <summary>
 /// A language-model featurizer as an ML.NET estimator: copies the user's text column to the stage's fixed input name, runs

@@ -6,6 +6,7 @@ using Microsoft.ML;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.ML.Persistence;
+using MLNet.Compression.ML.Rows;
 using MLNet.Compression.ML.Stages;
 using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;

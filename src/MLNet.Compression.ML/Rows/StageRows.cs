@@ -2,7 +2,6 @@ using System.ComponentModel;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
-using MLNet.Compression.ML.Stages;
 
 namespace MLNet.Compression.ML.Rows;
 
@@ -25,6 +24,20 @@ public sealed class TextRow
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class NoColumnsRow
 {
+}
+
+/// <summary>What the row classes need of a stage (Stages/ implements it): its kind, for messages, and its shape.</summary>
+internal interface IMappedStage
+{
+    string Kind { get; }
+
+    IStageShape Shape { get; }
+}
+
+/// <summary>A stage that maps one text to a <typeparamref name="TResult"/>; called from any cursor or thread.</summary>
+internal interface ITextStage<out TResult> : IMappedStage
+{
+    TResult Compute(string text);
 }
 
 /// <summary>An output row of a stage: receives one computed result.</summary>
@@ -50,7 +63,7 @@ public abstract class StageMappingFactory<TSrc, TDst> : CustomMappingFactory<TSr
     public sealed override Action<TSrc, TDst> GetMapping()
     {
         var stage = StageLoadQueue.Take(_contract);
-        return stage.Mapping() as Action<TSrc, TDst>
+        return stage.Shape.Mapping(stage) as Action<TSrc, TDst>
             ?? throw new InvalidOperationException($"The stage queued for contract '{_contract}' maps {stage.Shape.RowTypes}, not {typeof(TSrc).Name} → {typeof(TDst).Name}.");
     }
 }
@@ -69,10 +82,10 @@ internal interface IStageShape
     string RowTypes { get; }
 
     /// <summary>The ML.NET estimator mapping rows with <paramref name="stage"/> (null: an estimator for schema propagation only).</summary>
-    IEstimator<ITransformer> CustomMapping(TransformsCatalog catalog, LanguageModelStage? stage);
+    IEstimator<ITransformer> CustomMapping(TransformsCatalog catalog, IMappedStage? stage);
 
     /// <summary>The map action ML.NET runs per row for <paramref name="stage"/>.</summary>
-    Delegate Mapping(LanguageModelStage stage);
+    Delegate Mapping(IMappedStage stage);
 }
 
 /// <summary>The shape of a text stage whose output row <typeparamref name="TDst"/> receives a <typeparamref name="TResult"/> per row.</summary>
@@ -85,13 +98,13 @@ internal sealed class TextStageShape<TDst, TResult>(string contract, params stri
 
     public string RowTypes => $"{nameof(TextRow)} → {typeof(TDst).Name}";
 
-    public IEstimator<ITransformer> CustomMapping(TransformsCatalog catalog, LanguageModelStage? stage)
-        => catalog.CustomMapping(stage is null ? Unfitted : Map((TextStage<TResult>)stage), Contract);
+    public IEstimator<ITransformer> CustomMapping(TransformsCatalog catalog, IMappedStage? stage)
+        => catalog.CustomMapping(stage is null ? Unfitted : Map((ITextStage<TResult>)stage), Contract);
 
-    public Delegate Mapping(LanguageModelStage stage) => Map((TextStage<TResult>)stage);
+    public Delegate Mapping(IMappedStage stage) => Map((ITextStage<TResult>)stage);
 
     // The lambda's declaring type lives in this assembly, which is what ML.NET saves so that loading finds the factories.
-    private static Action<TextRow, TDst> Map(TextStage<TResult> stage) => (src, dst) => dst.Set(stage.Compute(src.Text ?? string.Empty));
+    private static Action<TextRow, TDst> Map(ITextStage<TResult> stage) => (src, dst) => dst.Set(stage.Compute(src.Text ?? string.Empty));
 
     private static void Unfitted(TextRow src, TDst dst) => throw new InvalidOperationException("This estimator is not fitted; call Fit before transforming data.");
 }
@@ -105,9 +118,9 @@ internal sealed class PassThroughShape(string contract) : IStageShape
 
     public string RowTypes => $"{nameof(NoColumnsRow)} → {nameof(NoColumnsRow)}";
 
-    public IEstimator<ITransformer> CustomMapping(TransformsCatalog catalog, LanguageModelStage? stage) => catalog.CustomMapping<NoColumnsRow, NoColumnsRow>(PassThrough, Contract);
+    public IEstimator<ITransformer> CustomMapping(TransformsCatalog catalog, IMappedStage? stage) => catalog.CustomMapping<NoColumnsRow, NoColumnsRow>(PassThrough, Contract);
 
-    public Delegate Mapping(LanguageModelStage stage) => (Action<NoColumnsRow, NoColumnsRow>)PassThrough;
+    public Delegate Mapping(IMappedStage stage) => (Action<NoColumnsRow, NoColumnsRow>)PassThrough;
 
     private static void PassThrough(NoColumnsRow src, NoColumnsRow dst) { }
 }

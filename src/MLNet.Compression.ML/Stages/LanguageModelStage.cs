@@ -12,7 +12,7 @@ namespace MLNet.Compression.ML.Stages;
 /// process runs and is stored in extra entries of model.zip by <see cref="ModelOperationsExtensions.SaveWithLanguageModels"/>.
 /// A stage is immutable once made, so one stage serves every cursor and thread.
 /// </summary>
-internal abstract class LanguageModelStage
+internal abstract class LanguageModelStage : IMappedStage
 {
     private static long s_nextId;
 
@@ -48,9 +48,6 @@ internal abstract class LanguageModelStage
     /// <summary>The settings stages.json keeps for this stage; <see cref="StageKinds.Create"/> reads them back.</summary>
     public abstract JsonObject Settings();
 
-    /// <summary>The map action ML.NET runs for this stage.</summary>
-    public Delegate Mapping() => Shape.Mapping(this);
-
     /// <summary>The pad id of fixed-length inputs: the tokenizer's, else the model's pad_token_id, else 0 (as calibration text pads).</summary>
     protected int PadId => Tokenizer.PadTokenId ?? Model?.Generation.PadTokenId ?? 0;
 
@@ -64,7 +61,7 @@ internal abstract class LanguageModelStage
 
 /// <summary>A stage that maps one text to a <typeparamref name="TResult"/>.</summary>
 internal abstract class TextStage<TResult>(LanguageModel? model, Tokenizer tokenizer, TokenizerFiles files, IReadOnlyList<LayerChange>? changes)
-    : LanguageModelStage(model, tokenizer, files, changes)
+    : LanguageModelStage(model, tokenizer, files, changes), ITextStage<TResult>
 {
     /// <summary>Computes one row; called from any cursor or thread, so it keeps no state between calls.</summary>
     public abstract TResult Compute(string text);

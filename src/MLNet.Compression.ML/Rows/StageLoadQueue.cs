@@ -1,4 +1,4 @@
-namespace MLNet.Compression.ML.Stages;
+namespace MLNet.Compression.ML.Rows;
 
 /// <summary>
 /// Hands stages to the factories ML.NET calls while it loads a model.zip. ML.NET builds each factory with its
@@ -9,22 +9,22 @@ namespace MLNet.Compression.ML.Stages;
 /// </summary>
 internal static class StageLoadQueue
 {
-    private static readonly AsyncLocal<Queue<LanguageModelStage>?> Current = new();
+    private static readonly AsyncLocal<Queue<IMappedStage>?> Current = new();
 
     /// <summary>The message of plain Model.Load on a zip with language-model stages.</summary>
     public const string PlainLoadMessage = "This model.zip holds MLNet.Compression language-model stages, whose models are stored in its own entries; load it with mlContext.Model.LoadWithLanguageModels (MLNet.Compression.ML) instead of mlContext.Model.Load.";
 
     /// <summary>Queues <paramref name="stages"/> for the load that runs until the returned scope is disposed.</summary>
-    public static Scope Begin(IReadOnlyList<LanguageModelStage> stages)
+    public static Scope Begin(IReadOnlyList<IMappedStage> stages)
     {
         var previous = Current.Value;
-        var queue = new Queue<LanguageModelStage>(stages);
+        var queue = new Queue<IMappedStage>(stages);
         Current.Value = queue;
         return new Scope(queue, previous);
     }
 
     /// <summary>The next stage; its contract must be the one the pipeline names.</summary>
-    public static LanguageModelStage Take(string contract)
+    public static IMappedStage Take(string contract)
     {
         var queue = Current.Value ?? throw new InvalidOperationException(PlainLoadMessage);
         if (!queue.TryDequeue(out var stage))
@@ -34,7 +34,7 @@ internal static class StageLoadQueue
         return stage;
     }
 
-    public sealed class Scope(Queue<LanguageModelStage> queue, Queue<LanguageModelStage>? previous) : IDisposable
+    public sealed class Scope(Queue<IMappedStage> queue, Queue<IMappedStage>? previous) : IDisposable
     {
         /// <summary>Stages not taken by the load.</summary>
         public int Left => queue.Count;
