@@ -9,4 +9,9 @@ public enum ModelKind
     CausalLM,
     /// <summary>Encoder-decoder with an LM head on the decoder (T5, BART).</summary>
     Seq2SeqLM,
+    /// <summary>
+    /// A bare encoder without an LM head (BertModel, RobertaModel, DistilBertModel, AlbertModel, sentence-transformers
+    /// models): hidden states and, where the checkpoint has one, the pooler output; no logits.
+    /// </summary>
+    Encoder,
 }

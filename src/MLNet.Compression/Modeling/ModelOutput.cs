@@ -5,8 +5,14 @@ namespace MLNet.Compression.Modeling;
 /// <summary>Logits and, when asked for, hidden states, named as Hugging Face names them.</summary>
 public sealed class ModelOutput
 {
-    /// <summary>[batch, length, vocab], or [positions, vocab] when <see cref="ForwardOptions.LogitPositions"/> was given.</summary>
+    /// <summary>
+    /// [batch, length, vocab], or [positions, vocab] when <see cref="ForwardOptions.LogitPositions"/> was given; an empty
+    /// tensor for a bare encoder (<see cref="ModelKind.Encoder"/>), which has no LM head.
+    /// </summary>
     public required Tensor Logits { get; init; }
+
+    /// <summary>A bare encoder's pooler output (tanh(dense(first token))), [batch, hidden]; null without a pooler.</summary>
+    public Tensor? PoolerOutput { get; init; }
 
     /// <summary>Decoder-only and encoder-only models: [0] = embeddings fed to layer 0, [i] = output of layer i (the last after the final norm where the family has one).</summary>
     public IReadOnlyList<Tensor> HiddenStates { get; init; } = [];

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.Json;
+using MLNet.Compression.Embeddings;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Pipeline;
@@ -112,8 +113,11 @@ public static class CompressedModel
             });
         }
 
+        // The tokenizer, and a sentence-transformers model's pooling, Dense and Normalize modules, so the compressed folder
+        // encodes sentences as its source does.
         var tokenizerFiles = tokenizerFolder is null || !Directory.Exists(tokenizerFolder) ? []
-            : HuggingFaceExporter.TokenizerFileNames.Append("generation_config.json").Where(n => File.Exists(Path.Combine(tokenizerFolder, n))).ToList();
+            : HuggingFaceExporter.TokenizerFileNames.Append("generation_config.json").Where(n => File.Exists(Path.Combine(tokenizerFolder, n)))
+                .Concat(SentenceTransformerConfig.ModuleFiles(tokenizerFolder)).ToList();
         SourceCheckpoint? fingerprint = source is not null && options.HashSource ? CheckpointFingerprint.Compute(source) : null;
         var manifest = new CompressedModelManifest
         {
@@ -132,7 +136,12 @@ public static class CompressedModel
         {
             writer.Save(Path.Combine(tmp, WeightsFileName));
             AtomicFile.WriteAllText(Path.Combine(tmp, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            foreach (var n in tokenizerFiles) File.Copy(Path.Combine(tokenizerFolder!, n), Path.Combine(tmp, n));
+            foreach (var n in tokenizerFiles)
+            {
+                string to = Path.Combine(tmp, n);
+                Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+                File.Copy(Path.Combine(tokenizerFolder!, n), to);
+            }
             // The manifest goes last: a folder with a manifest is complete.
             AtomicFile.WriteAllText(Path.Combine(tmp, CompressedModelManifest.FileName), manifest.ToJson());
         });

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json;
+using MLNet.Compression.Embeddings;
 using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
 
@@ -29,10 +30,11 @@ public static class HuggingFaceExporter
 
         if (tokenizerSource is not null && Directory.Exists(tokenizerSource))
         {
-            foreach (var n in TokenizerFileNames)
+            foreach (var n in TokenizerFileNames.Where(n => File.Exists(Path.Combine(tokenizerSource, n))).Concat(SentenceTransformerConfig.ModuleFiles(tokenizerSource)))
             {
-                string src = Path.Combine(tokenizerSource, n);
-                if (File.Exists(src)) File.Copy(src, Path.Combine(folder, n), overwrite: true);
+                string to = Path.Combine(folder, n);
+                Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+                File.Copy(Path.Combine(tokenizerSource, n), to, overwrite: true);
             }
         }
     }

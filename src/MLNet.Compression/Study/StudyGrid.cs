@@ -86,7 +86,7 @@ public sealed class StudyGrid
         var recover = new RecipeStage { Stage = RecipeMethods.Distill, Method = "recover", Text = textFile, Parameters = Fields(recoverSteps, 0.25) };
         return
         [
-            new("distilled student", "student", "all", 0, 32, [student]),
+            new("distilled student", "distilled", "none", 0, 32, [student]),
             new($"magnitude all {S(recoverSparsity)} + recover", "magnitude+recover", "all", recoverSparsity, 32, [Magnitude("all", recoverSparsity), recover]),
         ];
     }

@@ -118,7 +118,7 @@ public sealed class StudyRunnerTests : IDisposable
         var r = new StudyRunner(Options()).Run(gpt2, grid);
 
         var dense = r.Dense!;
-        var student = r.Points.Single(p => p.Method == "student");
+        var student = r.Points.Single(p => p.Method == "distilled");
         var pruned = r.Points.Single(p => p.Name == "magnitude all 0.7");
         var recovered = r.Points.Single(p => p.Method == "magnitude+recover");
         Assert.True(student.LinearBytes < dense.LinearBytes, "the student keeps half the layers");

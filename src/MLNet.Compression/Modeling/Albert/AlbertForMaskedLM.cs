@@ -55,6 +55,11 @@ public sealed class AlbertForMaskedLM : MaskedLanguageModel
         for (int g = 0; g < _cfg.Groups; g++)
             _groups[g] = RegisterAll(_cfg.InnerGroupNum, j => new PostLnEncoderLayer(w, $"{Base}.encoder.albert_layer_groups.{g}.albert_layers.{j}", LayerKeys, shape));
 
+        if (!HasHead(w, config, "predictions.dense.weight"))
+        {
+            Pooler = LoadPooler(w, $"{Base}.pooler", h);   // AlbertModel: pooler = dense + tanh over the first token
+            return;
+        }
         var transform = w.Linear("predictions.dense", LayerRole.Head, h, e);
         // v4.36 builds this LayerNorm with eps=config.layer_norm_eps like the others.
         var transformNorm = w.LayerNorm("predictions.LayerNorm", e, _cfg.LayerNormEps);

@@ -4,8 +4,9 @@ using MLNet.Compression.Tensors;
 namespace MLNet.Compression.Modeling.Bert;
 
 /// <summary>
-/// BERT and RoBERTa with their masked-LM heads (BertForMaskedLM, RobertaForMaskedLM). The two differ only in key names,
-/// position numbering (RoBERTa counts from padding_idx + 1 over non-pad tokens) and the head's module names.
+/// BERT and RoBERTa with their masked-LM heads (BertForMaskedLM, RobertaForMaskedLM), or bare (BertModel, RobertaModel)
+/// when the checkpoint has no head. The two differ only in key names, position numbering (RoBERTa counts from
+/// padding_idx + 1 over non-pad tokens) and the head's module names.
 /// </summary>
 public sealed class BertForMaskedLM : MaskedLanguageModel
 {
@@ -46,7 +47,13 @@ public sealed class BertForMaskedLM : MaskedLanguageModel
         _layers = RegisterAll(_cfg.Layers, i => new PostLnEncoderLayer(w, $"{basePrefix}.encoder.layer.{i}", LayerKeys, shape));
 
         // Head: BertOnlyMLMHead (cls.predictions.*) or RobertaLMHead (lm_head.*); the decoder is tied to the word embeddings.
+        // A bare BertModel / RobertaModel has none, and keeps its pooler instead.
         string head = roberta ? "lm_head" : "cls.predictions.transform";
+        if (!HasHead(w, config, $"{head}.dense.weight"))
+        {
+            Pooler = LoadPooler(w, $"{basePrefix}.pooler.dense", h);
+            return;
+        }
         var transform = w.Linear($"{head}.dense", LayerRole.Head, h, h);
         var transformNorm = w.LayerNorm(roberta ? "lm_head.layer_norm" : $"{head}.LayerNorm", h, _cfg.LayerNormEps);
         string decoder = roberta ? "lm_head.decoder" : "cls.predictions.decoder";

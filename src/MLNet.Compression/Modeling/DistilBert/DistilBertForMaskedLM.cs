@@ -46,6 +46,7 @@ public sealed class DistilBertForMaskedLM : MaskedLanguageModel
         var shape = new PostLnEncoderShape(d, _cfg.HiddenDim, _cfg.HeadDim, _cfg.Activation, DistilBertConfig.LayerNormEps);
         _layers = RegisterAll(_cfg.Layers, i => new PostLnEncoderLayer(w, $"{Base}.transformer.layer.{i}", LayerKeys, shape));
 
+        if (!HasHead(w, config, "vocab_transform.weight")) return;   // DistilBertModel: no head and no pooler
         var transform = w.Linear("vocab_transform", LayerRole.Head, d, d);
         var transformNorm = w.LayerNorm("vocab_layer_norm", d, DistilBertConfig.LayerNormEps);
         // save_pretrained drops vocab_projector.weight when it is tied; tying makes it the very same tensor as the embeddings.
