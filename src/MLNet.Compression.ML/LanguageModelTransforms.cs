@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MLNet.Compression.Embeddings;
 using MLNet.Compression.Distillation;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.ML.Estimators;
@@ -32,18 +33,21 @@ public sealed class LanguageModelTransforms
     internal LanguageModelTransforms(TransformsCatalog catalog) => _catalog = catalog;
 
     /// <summary>
-    /// A float vector of the model's hidden size per text: the last hidden state (the encoder's for T5 and BART) pooled over
-    /// the text's tokens (<see cref="Pooling"/>), optionally scaled to unit length. Texts are encoded with special tokens and
-    /// cut to <paramref name="maxTokens"/>; a text with no token gives zeros.
+    /// A float vector per text, as sentence-transformers' encode makes it (the engine's <see cref="SentenceEncoder"/>): the
+    /// last hidden state (the encoder's for T5 and BART) pooled over the text's tokens by <paramref name="pooling"/>'s modes
+    /// (default mean; cls for BERT-like encoders, last-token for decoders; several modes concatenate), optionally scaled to
+    /// unit length. Its size is the hidden size times the number of modes. Texts are encoded with special tokens and cut to
+    /// <paramref name="maxTokens"/>; a text with no token gives zeros.
     /// </summary>
     public LanguageModelEstimator Embed(LanguageModelSource model, Tokenizer tokenizer, string outputColumnName = "Embedding", string inputColumnName = "Text",
-                                        Pooling pooling = Pooling.Mean, bool normalize = false, int maxTokens = 128)
+                                        Pooling? pooling = null, bool normalize = false, int maxTokens = 128)
     {
         ArgumentNullException.ThrowIfNull(model);
         var files = TokenizerFiles.Of(tokenizer ?? throw new ArgumentNullException(nameof(tokenizer)), "Embed");
         var planned = model.Planned;
+        pooling ??= Pooling.Mean;
         EmbeddingStage.Check(planned, pooling, maxTokens, "Embed");
-        return new LanguageModelEstimator(_catalog, "Embed", inputColumnName, [outputColumnName], EmbeddingStage.ShapeFor(planned.HiddenSize), () =>
+        return new LanguageModelEstimator(_catalog, "Embed", inputColumnName, [outputColumnName], EmbeddingStage.ShapeFor(pooling.Dimension(planned.HiddenSize)), () =>
         {
             var (m, changes) = model.Resolve("Embed");
             if (m.HiddenSize != planned.HiddenSize)

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.Compression.Embeddings;
 using MLNet.Compression.Evaluation.Knowledge;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Tensors;
@@ -23,7 +24,7 @@ public class FeaturizerValueTests
         => model.Forward(new ModelInput(new TokenBatch(1, ids.Length, ids)), new ForwardOptions { OutputHiddenStates = true }).HiddenStates[^1].ReadOnlySpan.ToArray();
 
     /// <summary>Pooling written out here: mean over all tokens, the first token, or the last.</summary>
-    private static float[] Expected(LanguageModel model, Tokenizer tokenizer, string text, Pooling pooling, bool normalize)
+    private static float[] Expected(LanguageModel model, Tokenizer tokenizer, string text, PoolingMode pooling, bool normalize)
     {
         var ids = tokenizer.Encode(text, truncation: true, maxLength: 128).Ids.ToArray();
         int h = model.HiddenSize;
@@ -33,8 +34,8 @@ public class FeaturizerValueTests
         for (int j = 0; j < h; j++)
             v[j] = pooling switch
             {
-                Pooling.Cls => hidden[j],
-                Pooling.LastToken => hidden[(ids.Length - 1) * h + j],
+                PoolingMode.Cls => hidden[j],
+                PoolingMode.LastToken => hidden[(ids.Length - 1) * h + j],
                 _ => Enumerable.Range(0, ids.Length).Sum(t => (double)hidden[t * h + j]) / ids.Length,
             };
         double norm = normalize ? Math.Sqrt(v.Sum(x => x * x)) : 1;
@@ -42,16 +43,16 @@ public class FeaturizerValueTests
     }
 
     [Theory]
-    [InlineData("bert", Pooling.Mean, false)]
-    [InlineData("bert", Pooling.Cls, false)]
-    [InlineData("bert", Pooling.Mean, true)]
-    [InlineData("gpt2", Pooling.Mean, false)]
-    [InlineData("gpt2", Pooling.LastToken, true)]
-    public void Embed_equals_a_direct_forward_pooled_here(string which, Pooling pooling, bool normalize)
+    [InlineData("bert", PoolingMode.Mean, false)]
+    [InlineData("bert", PoolingMode.Cls, false)]
+    [InlineData("bert", PoolingMode.Mean, true)]
+    [InlineData("gpt2", PoolingMode.Mean, false)]
+    [InlineData("gpt2", PoolingMode.LastToken, true)]
+    public void Embed_equals_a_direct_forward_pooled_here(string which, PoolingMode pooling, bool normalize)
     {
         var (model, tokenizer) = which == "bert" ? Fixtures.Bert : Fixtures.Gpt2;
         var data = Fixtures.Texts(_ml, Fixtures.Sentences);
-        var output = _ml.Transforms.LanguageModel().Embed(model, tokenizer, pooling: pooling, normalize: normalize).Fit(data).Transform(data);
+        var output = _ml.Transforms.LanguageModel().Embed(model, tokenizer, pooling: new Pooling([pooling]), normalize: normalize).Fit(data).Transform(data);
         var got = Column(output, "Embedding");
         for (int i = 0; i < Fixtures.Sentences.Length; i++)
         {
@@ -75,8 +76,23 @@ public class FeaturizerValueTests
     public void Cls_pooling_is_refused_for_a_causal_model()
     {
         var (model, tokenizer) = Fixtures.Gpt2;
-        var e = Assert.Throws<ArgumentException>(() => _ml.Transforms.LanguageModel().Embed(model, tokenizer, pooling: Pooling.Cls));
-        Assert.Contains("Cls pooling", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => _ml.Transforms.LanguageModel().Embed(model, tokenizer, pooling: new Pooling([PoolingMode.Cls])));
+        Assert.Contains("cls pooling", e.Message);
+    }
+
+    [Fact]
+    public void Embed_equals_the_engines_SentenceEncoder_and_concatenates_several_modes()
+    {
+        var (model, tokenizer) = Fixtures.Bert;
+        var pooling = new Pooling([PoolingMode.Cls, PoolingMode.Mean]);
+        string[] texts = ["The capital of France is Paris.", "a short one"];
+        var data = Fixtures.Texts(_ml, texts);
+        var output = _ml.Transforms.LanguageModel().Embed(model, tokenizer, pooling: pooling, normalize: true).Fit(data).Transform(data);
+        Assert.Equal(2 * model.HiddenSize, ((VectorDataViewType)output.Schema["Embedding"].Type).Size);
+        var want = new SentenceEncoder(model, tokenizer, new SentenceEncoder.Options { Pooling = pooling, Normalize = true, MaxSeqLength = 128 }).Encode(texts);
+        var got = Column(output, "Embedding");
+        for (int i = 0; i < texts.Length; i++)
+            for (int j = 0; j < want[i].Length; j++) Assert.Equal(want[i][j], got[i][j], 1e-6f);   // batched there, one row at a time here
     }
 
     [Theory]

@@ -36,6 +36,8 @@ internal sealed class LikelihoodStage : TextStage<LikelihoodResult>
         if (maxTokens < 2) throw new ArgumentOutOfRangeException(nameof(maxTokens), $"LogLikelihood: maxTokens is {maxTokens}; expected at least 2.");
         if (model.Kind == ModelKind.Seq2SeqLM)
             throw new ArgumentException($"LogLikelihood: {model.ModelType} is a seq2seq model; it scores a target given a source, not one text (use a causal or masked LM).");
+        if (model.Kind == ModelKind.Encoder)
+            throw new ArgumentException($"LogLikelihood: this {model.ModelType} checkpoint is a bare encoder without an LM head, so it gives no token probabilities (use a causal or masked LM).");
         if (model.Kind == ModelKind.MaskedLM && tokenizer.MaskTokenId is null)
             throw new ArgumentException("LogLikelihood: the tokenizer has no mask token, which the pseudo-log-likelihood of a masked LM needs.");
     }
