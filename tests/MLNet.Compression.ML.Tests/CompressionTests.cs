@@ -114,6 +114,25 @@ public class CompressionTests
     }
 
     [Fact]
+    public void Calibration_reads_the_column_only_up_to_its_samples()
+    {
+        var (model, tokenizer) = Fixtures.Bert;
+        int pulled = 0;
+        IEnumerable<TextOnly> Rows()
+        {
+            for (int i = 0; i < 1_000_000; i++)
+            {
+                Interlocked.Increment(ref pulled);
+                yield return new TextOnly { Text = i % 2 == 0 ? "" : "calibration row " + i };
+            }
+        }
+        var compress = _ml.Transforms.LanguageModel().Compress(model, tokenizer, ctx => ctx.Pruning.Wanda(sparsity: 0.5), "Text",
+                                                               new CompressionEstimator.Options { Samples = 4 });
+        compress.Fit(_ml.Data.LoadFromEnumerable(Rows()));
+        Assert.InRange(pulled, 8, 4096);   // 4 samples among blank rows; ML.NET's cursor may read a little ahead
+    }
+
+    [Fact]
     public void A_featurizer_on_a_compressed_model_refuses_to_fit_before_its_Compress()
     {
         var (model, tokenizer) = Fixtures.Bert;

@@ -72,7 +72,8 @@ public sealed class CompressionEstimator : IEstimator<ITransformer>
     {
         var column = TextColumn.Check(input.Schema, Name, _column);
         string source = $"{Name}: calibration column '{_column}'";
-        var rows = TextColumn.Read(input, column).ToList();
+        // Distillation trains on every row; calibration reads only up to its samples, so a large view is not read whole.
+        var rows = _needsTrainingText ? TextColumn.Read(input, column).ToList() : UpToSamples(TextColumn.Read(input, column), _options.Samples);
         if (rows.Count == 0) throw new InvalidDataException($"{source} has no rows; compression needs calibration text.");
         if (rows.All(r => string.IsNullOrWhiteSpace(r.Text))) throw new InvalidDataException($"{source} has only empty text in its {rows.Count} rows.");
 
@@ -88,6 +89,19 @@ public sealed class CompressionEstimator : IEstimator<ITransformer>
         StageRegistry.Register(mapping, stage);
         CompressedModel.Complete(compressed.Model, compressed.Changes);
         return mapping;
+    }
+
+    /// <summary>The rows up to and including the <paramref name="samples"/>-th that is not blank.</summary>
+    private static List<(int Row, string Text)> UpToSamples(IEnumerable<(int Row, string Text)> rows, int samples)
+    {
+        var taken = new List<(int, string)>();
+        int found = 0;
+        foreach (var row in rows)
+        {
+            taken.Add(row);
+            if (!string.IsNullOrWhiteSpace(row.Text) && ++found == samples) break;
+        }
+        return taken;
     }
 
     /// <summary>The input schema, unchanged; the calibration column must be there and hold text.</summary>
