@@ -11,7 +11,8 @@ namespace MLNet.Compression.ML;
 /// the stage's CustomMapping, copies its fixed output columns to the user's names and drops the fixed ones. Everything
 /// it returns from <see cref="Fit"/> is ML.NET's own transformers, so <c>mlContext.Model.Save</c> can write it; the
 /// stage's model goes into the same zip through <see cref="ModelOperationsExtensions.SaveWithLanguageModels"/>.
-/// Rows are computed lazily, one per row a cursor or PredictionEngine pulls.
+/// Rows are computed lazily, one forward pass per row, as a cursor or PredictionEngine pulls them (ML.NET's parallel
+/// cursors compute a bounded batch ahead on their worker threads; a stage is immutable and safe for that).
 /// </summary>
 public sealed class LanguageModelEstimator : IEstimator<ITransformer>
 {
