@@ -19,6 +19,7 @@ public static class Program
         var root = new RootCommand("mlnet-compress: compress transformer language models and measure what it costs in knowledge and bias.");
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(ForwardCommand.Create());
+        root.Subcommands.Add(EmbedCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());

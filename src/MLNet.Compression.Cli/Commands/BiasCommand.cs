@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MLNet.Compression.Cli.Output;
+using MLNet.Compression.Embeddings;
 using MLNet.Compression.Evaluation.Bias;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Tokenization;
@@ -51,8 +52,17 @@ public static class BiasCommand
         var crowsData = crowsPath is null ? null : CrowsPairsData.Load(crowsPath, skip);
         var stereoData = stereoPath is null ? null : UserInput.Check(() => StereoSetData.Load(stereoPath, skip));
         var seatData = seatPath is null ? null : LoadSeat(seatPath, seatNames);
-        var model = ModelLoader.Load(modelPath);
-        var tokenizer = AutoTokenizer.FromFolder(modelPath);
+        // A sentence-transformers folder or a bare encoder is a sentence encoder: SEAT encodes with its own pooling.
+        SentenceEncoder? sentenceEncoder = Directory.Exists(modelPath) && SentenceTransformerConfig.IsSentenceTransformerFolder(modelPath)
+            ? UserInput.Check(() => SentenceEncoder.Load(modelPath)) : null;
+        var model = sentenceEncoder?.Model ?? ModelLoader.Load(modelPath);
+        var tokenizer = sentenceEncoder?.Tokenizer ?? AutoTokenizer.FromFolder(modelPath);
+        if (model.Kind == ModelKind.Encoder)
+        {
+            if (crowsData is not null || stereoData is not null)
+                throw new UsageException($"--crows, --stereoset: {modelPath} is a bare encoder (no masked-LM head); CrowS-Pairs and StereoSet score sentences with a masked or causal LM. SEAT works (--seat).");
+            sentenceEncoder ??= new SentenceEncoder(model, tokenizer);
+        }
         if (model.Kind == ModelKind.Seq2SeqLM && (crowsData is not null || stereoData is not null))
             throw new UsageException($"CrowS-Pairs and StereoSet are scored for masked and causal LMs; {model.ModelType} is a seq2seq model (SEAT works).");
         // The evaluator refuses a variant that does not fit the model; --crows-variant is the user's choice, so check it here.
@@ -82,7 +92,12 @@ public static class BiasCommand
                     stereo = new StereoSetEvaluator(new StereoSetEvaluator.Options { BatchSize = batch, Progress = Track("StereoSet") }).Evaluate(model, tokenizer, stereoData);
                 if (seatData is not null)
                     foreach (var t in seatData)
-                        seatResults!.Add(new SeatEvaluator(new SeatEvaluator.Options { Samples = samples, Seed = seed, Progress = Track("SEAT " + CliErrors.Escape(t.Name)) }).Evaluate(model, tokenizer, t));
+                    {
+                        var track = Track("SEAT " + CliErrors.Escape(t.Name));
+                        var evaluator = new SeatEvaluator(new SeatEvaluator.Options { Samples = samples, Seed = seed, Progress = track });
+                        seatResults!.Add(sentenceEncoder is null ? evaluator.Evaluate(model, tokenizer, t)
+                            : evaluator.Evaluate(sentences => sentenceEncoder.Encode(sentences, track).Select(v => v.Select(x => (double)x).ToArray()).ToArray(), t));
+                    }
             });
 
         if (crows is not null) BiasTables.ShowCrows(crows);

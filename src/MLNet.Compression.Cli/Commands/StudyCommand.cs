@@ -2,6 +2,7 @@ using System.CommandLine;
 using MLNet.Compression.Cli.Output;
 using MLNet.Compression.Evaluation.Statistics;
 using MLNet.Compression.Reporting;
+using MLNet.Compression.Modeling;
 using MLNet.Compression.Study;
 using Spectre.Console;
 
@@ -21,7 +22,9 @@ public static class StudyCommand
             Description = "Pretraining checkpoints of one model, in any order (sorted by step): folders separated by commas, or one folder holding them.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var lama = new Option<string>("--lama") { Description = "LAMA folder (relations.jsonl + TREx/…).", Required = true };
+        var lama = new Option<string>("--lama") { Description = "LAMA folder (relations.jsonl + TREx/…); required unless the study measures a bare encoder's sentence vectors (--embedding-text)." };
+        var embeddingText = new Option<string>("--embedding-text") { Description = "Texts (one per line) whose sentence vectors every point is compared with dense on: mean cosine and pairwise-similarity rank correlation.", HelpName = "FILE" };
+        var calibration = new Option<string>("--calibration") { Description = "Calibration text (one sample per line) for grid points that need it (wanda, sparsegpt, owl, gptq).", HelpName = "FILE" };
         var crows = new Option<string>("--crows") { Description = "CrowS-Pairs CSV." };
         var stereo = new Option<string[]>("--stereoset") { Description = "StereoSet file(s): the original JSON or the CSV form.", AllowMultipleArgumentsPerToken = true };
         var heldOut = new Option<string>("--heldout") { Description = "Held-out text (a sentence per line): perplexity and KL from dense at every point of a causal LM." };
@@ -34,7 +37,7 @@ public static class StudyCommand
         var output = new Option<string>("--output", "-o") { Description = "Folder for results.json and report.html.", Required = true };
         var cmd = new Command("study", "Run a compression grid on a model (or on each of its pretraining checkpoints) and report knowledge, bias, perplexity, size and speed per point, with 95% intervals.")
         {
-            model, checkpoints, lama, crows, stereo, heldOut, grid, resamples, output,
+            model, checkpoints, lama, crows, stereo, heldOut, embeddingText, calibration, grid, resamples, output,
         };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
@@ -48,9 +51,14 @@ public static class StudyCommand
             if (n < 1) throw new UsageException($"--bootstrap-resamples: {n} (expected a positive number of resamples, e.g. 1000).");
             var options = new StudyRunner.Options
             {
-                LamaDir = r.GetValue(lama)!, CrowsFile = r.GetValue(crows), StereoSetFiles = r.GetValue(stereo) ?? [],
-                PerplexityText = r.GetValue(heldOut), Bootstrap = new Bootstrap.Options { Resamples = n },
+                LamaDir = r.GetValue(lama), CrowsFile = r.GetValue(crows), StereoSetFiles = r.GetValue(stereo) ?? [],
+                PerplexityText = r.GetValue(heldOut), EmbeddingText = r.GetValue(embeddingText), CalibrationFile = r.GetValue(calibration),
+                Bootstrap = new Bootstrap.Options { Resamples = n },
             };
+            if (options.LamaDir is null && options.EmbeddingText is null)
+                throw new UsageException("--lama, --embedding-text: give at least one (knowledge probes need a masked or causal LM; a bare encoder is measured on its sentence vectors).");
+            if (options.LamaDir is not null && modelPath is not null && UserInput.Check(() => ModelLoader.Load(modelPath)).Kind == ModelKind.Encoder)
+                throw new UsageException($"--lama: {modelPath} is a bare encoder (no masked-LM head), which cannot fill in facts; measure it with --embedding-text instead, or give its masked-LM folder.");
             CheckDataExists(options);
             IReadOnlyList<StudyResult> results = modelPath is not null
                 ? [RunWithProgress(modelPath, g, options, modelPath)]
@@ -86,7 +94,9 @@ public static class StudyCommand
 
     private static void CheckDataExists(StudyRunner.Options options)
     {
-        if (!Directory.Exists(options.LamaDir)) throw new UsageException($"{options.LamaDir}: LAMA folder not found.");
+        if (options.LamaDir is { } lama && !Directory.Exists(lama)) throw new UsageException($"--lama: {lama}: LAMA folder not found.");
+        if (options.EmbeddingText is { } et && !File.Exists(et)) throw new UsageException($"--embedding-text: {et}: file not found.");
+        if (options.CalibrationFile is { } cal && !File.Exists(cal)) throw new UsageException($"--calibration: {cal}: file not found.");
         if (options.CrowsFile is { } crows && !File.Exists(crows)) throw new UsageException($"{crows}: file not found.");
         if (options.PerplexityText is { } text && !File.Exists(text)) throw new UsageException($"--heldout: {text}: file not found.");
         foreach (var f in options.StereoSetFiles)

@@ -7,26 +7,40 @@ namespace MLNet.Compression.Cli.Output;
 /// <summary>The table <c>study</c> and <c>demo</c> print for each model: knowledge, bias and size per grid point.</summary>
 internal static class StudyTable
 {
-    /// <summary>Writes a row per grid point and the group whose pruning costs the most knowledge.</summary>
+    /// <summary>
+    /// Writes a row per grid point (the columns the study measured: knowledge, bias, perplexity, sentence-vector agreement)
+    /// and the group whose pruning costs the most knowledge.
+    /// </summary>
     public static void Show(StudyResult r)
     {
-        var t = new Table().Title(Markup.Escape($"{r.ModelType}: {r.Model}"))
-            .AddColumn("point").AddColumn(new TableColumn("P@1").RightAligned()).AddColumn(new TableColumn("frequent").RightAligned())
-            .AddColumn(new TableColumn("rare").RightAligned()).AddColumn(new TableColumn("CrowS").RightAligned()).AddColumn(new TableColumn("SS").RightAligned())
-            .AddColumn(new TableColumn("ICAT").RightAligned()).AddColumn(new TableColumn("ppl").RightAligned())
-            .AddColumn(new TableColumn("size (all weights)").RightAligned());
         string N(double? v, string f) => v is null ? "–" : v.Value.ToString(f, System.Globalization.CultureInfo.InvariantCulture);
         // A score with its 95% interval and, for compressed points, a mark when the paired test against dense gives p < 0.05.
-        string E(StudyPoint p, string key, double? value, string f, double scale = 1)
+        string E(StudyPoint p, string key, double? value, string f)
         {
             if (!p.Intervals.TryGetValue(key, out var e)) return N(value, f);
-            string s = $"{N(e.Value * scale, f)} [{N(e.CiLow * scale, f)}, {N(e.CiHigh * scale, f)}]";
+            string s = $"{N(e.Value, f)} [{N(e.CiLow, f)}, {N(e.CiHigh, f)}]";
             return Markup.Escape(e.PVsBase is < 0.05 ? s + " *" : s);
         }
+        var columns = new List<(string Header, Func<StudyPoint, double?> Has, Func<StudyPoint, string> Cell)>
+        {
+            ("P@1", p => p.PAt1, p => E(p, "p_at_1", p.PAt1, "F3")),
+            ("frequent", p => p.PAt1Frequent, p => E(p, "p_at_1_frequent", p.PAt1Frequent, "F3")),
+            ("rare", p => p.PAt1Rare, p => E(p, "p_at_1_rare", p.PAt1Rare, "F3")),
+            ("CrowS", p => p.CrowsScore, p => E(p, "crows", p.CrowsScore, "F1")),
+            ("SS", p => p.StereoSetSs, p => E(p, "ss", p.StereoSetSs, "F1")),
+            ("ICAT", p => p.StereoSetIcat, p => E(p, "icat", p.StereoSetIcat, "F1")),
+            ("ppl", p => p.Perplexity, p => N(p.Perplexity, "F2")),
+            ("cosine to dense", p => p.EmbeddingCosine, p => E(p, "embedding_cosine", p.EmbeddingCosine, "F4")),
+            ("similarity ρ", p => p.EmbeddingSpearman, p => E(p, "embedding_spearman", p.EmbeddingSpearman, "F4")),
+        };
+        // A column nobody measured is left out, except the knowledge and bias ones of an LM study (shown as – when absent).
+        bool embeddingOnly = r.Points.All(p => p.PAt1 is null) && r.Points.Any(p => p.EmbeddingCosine is not null);
+        columns = columns.Where(c => embeddingOnly ? r.Points.Any(p => c.Has(p) is not null) : c.Header is not ("cosine to dense" or "similarity ρ") || r.Points.Any(p => c.Has(p) is not null)).ToList();
+        var t = new Table().Title(Markup.Escape($"{r.ModelType}: {r.Model}")).AddColumn("point");
+        foreach (var c in columns) t.AddColumn(new TableColumn(c.Header).RightAligned());
+        t.AddColumn(new TableColumn("size (all weights)").RightAligned());
         foreach (var p in r.Points)
-            t.AddRow(Markup.Escape(p.Name), E(p, "p_at_1", p.PAt1, "F3"), E(p, "p_at_1_frequent", p.PAt1Frequent, "F3"), E(p, "p_at_1_rare", p.PAt1Rare, "F3"),
-                E(p, "crows", p.CrowsScore, "F1"), E(p, "ss", p.StereoSetSs, "F1"), E(p, "icat", p.StereoSetIcat, "F1"), N(p.Perplexity, "F2"),
-                $"{p.SizeBytes / 1048576.0:F2} MiB");
+            t.AddRow([Markup.Escape(p.Name), .. columns.Select(c => c.Cell(p)), $"{p.SizeBytes / 1048576.0:F2} MiB"]);
         AnsiConsole.Write(t);
         AnsiConsole.WriteLine("[low, high] = 95% bootstrap interval; * = differs from dense on the same items (paired test, p < 0.05). " + BiasTables.HowToRead.Split(';')[0] + ".");
         var drops = StudyReport.KnowledgeDropByGroup(r);

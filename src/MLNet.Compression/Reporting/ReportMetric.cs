@@ -37,6 +37,12 @@ public sealed record ReportMetric(string Key, string Label, string AxisLabel, Fu
     public static ReportMetric Perplexity { get; } = new("perplexity", "perplexity", "perplexity", p => p.Perplexity, 1, 2,
         "Perplexity of a causal LM on held-out text; lower = better language model. No interval is estimated for it.");
 
+    public static ReportMetric EmbeddingCosine { get; } = new("embedding_cosine", "cosine to dense", "mean cosine to dense vectors", p => p.EmbeddingCosine, 1, 4,
+        "Mean cosine between each text's sentence vector and the dense model's; 1 = the vectors are kept. Bars are 95% bootstrap intervals over texts.");
+
+    public static ReportMetric EmbeddingSpearman { get; } = new("embedding_spearman", "similarity ρ", "Spearman ρ of pairwise similarities", p => p.EmbeddingSpearman, 1, 4,
+        "Spearman rank correlation between the point's and the dense model's cosine similarities over every pair of texts; 1 = neighbours keep their order (what retrieval uses). Bars are 95% bootstrap intervals over texts.");
+
     /// <summary>The displayed value of this score at <paramref name="p"/>, or null when the point lacks it.</summary>
     public double? Of(StudyPoint p) => Value(p) is double v && double.IsFinite(v) ? v * Scale : null;
 

@@ -10,13 +10,17 @@ internal static class ReportTable
     /// <summary>Appends the table for <paramref name="rows"/>; <paramref name="checkpointColumn"/> adds the checkpoint of each row (for a pretraining series).</summary>
     public static void Append(StringBuilder html, IEnumerable<(StudyResult Study, StudyPoint Point)> rows, bool checkpointColumn)
     {
+        var list = rows.ToList();
+        bool embedding = list.Any(r => r.Point.EmbeddingCosine is not null);
         html.Append("<div class=\"table\"><table><thead><tr>");
         if (checkpointColumn) html.Append("<th rowspan=\"2\">checkpoint</th>");
         html.Append("<th rowspan=\"2\">point</th><th rowspan=\"2\">sparsity</th><th rowspan=\"2\">bits</th>")
             .Append("<th colspan=\"3\">size (MiB)</th><th colspan=\"3\">LAMA P@1 (%)</th><th colspan=\"2\">CrowS-Pairs</th><th colspan=\"2\">StereoSet SS</th>")
-            .Append("<th rowspan=\"2\">LMS</th><th rowspan=\"2\">ICAT</th><th rowspan=\"2\">perplexity</th><th rowspan=\"2\">KL from dense</th><th rowspan=\"2\">latency (ms)</th></tr>")
+            .Append("<th rowspan=\"2\">LMS</th><th rowspan=\"2\">ICAT</th><th rowspan=\"2\">perplexity</th><th rowspan=\"2\">KL from dense</th>")
+            .Append(embedding ? "<th rowspan=\"2\">cosine to dense</th><th rowspan=\"2\">similarity ρ</th>" : "")
+            .Append("<th rowspan=\"2\">latency (ms)</th></tr>")
             .Append("<tr><th>total</th><th>linear</th><th>other</th><th>all</th><th>frequent</th><th>rare</th><th>score</th><th>p vs dense</th><th>score</th><th>p vs dense</th></tr></thead><tbody>");
-        foreach (var (s, p) in rows)
+        foreach (var (s, p) in list)
         {
             html.Append(p.Method == "dense" ? "<tr class=\"dense\">" : "<tr>");
             if (checkpointColumn) html.Append($"<td class=\"l\">{ReportText.Html(CheckpointCharts.Label(s))}</td>");
@@ -27,7 +31,9 @@ internal static class ReportTable
                 .Append($"<td>{Cell(ReportMetric.PAt1, p)}</td><td>{Cell(ReportMetric.PAt1Frequent, p)}</td><td>{Cell(ReportMetric.PAt1Rare, p)}</td>")
                 .Append($"<td>{Cell(ReportMetric.Crows, p)}</td><td>{P(ReportMetric.Crows, p)}</td><td>{Cell(ReportMetric.Ss, p)}</td><td>{P(ReportMetric.Ss, p)}</td>")
                 .Append($"<td>{Cell(ReportMetric.Lms, p)}</td><td>{Cell(ReportMetric.Icat, p)}</td>")
-                .Append($"<td>{ReportText.Num(p.Perplexity, 2)}</td><td>{ReportText.Num(p.KlFromDense, 4)}</td><td>{ReportText.Num(p.LatencyMs, 1)}</td></tr>");
+                .Append($"<td>{ReportText.Num(p.Perplexity, 2)}</td><td>{ReportText.Num(p.KlFromDense, 4)}</td>")
+                .Append(embedding ? $"<td>{Cell(ReportMetric.EmbeddingCosine, p)}</td><td>{Cell(ReportMetric.EmbeddingSpearman, p)}</td>" : "")
+                .Append($"<td>{ReportText.Num(p.LatencyMs, 1)}</td></tr>");
         }
         html.Append("</tbody></table></div>");
     }

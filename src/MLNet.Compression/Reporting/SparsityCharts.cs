@@ -20,6 +20,8 @@ internal static class SparsityCharts
         if (Has(s, ReportMetric.Ss)) yield return Chart(s, ReportMetric.Ss, "StereoSet SS vs sparsity");
         if (Has(s, ReportMetric.Icat)) yield return Chart(s, ReportMetric.Icat, "StereoSet ICAT vs sparsity");
         if (Has(s, ReportMetric.Perplexity)) yield return Chart(s, ReportMetric.Perplexity, "Perplexity vs sparsity");
+        if (Has(s, ReportMetric.EmbeddingCosine)) yield return Chart(s, ReportMetric.EmbeddingCosine, "Sentence vectors vs sparsity: cosine to dense");
+        if (Has(s, ReportMetric.EmbeddingSpearman)) yield return Chart(s, ReportMetric.EmbeddingSpearman, "Sentence similarities vs sparsity: rank correlation with dense");
         if (Has(s, ReportMetric.PAt1)) yield return SizeKnowledgeChart.For(s);
     }
 

@@ -45,6 +45,12 @@ public sealed record StudyPoint
     /// <summary>Mean per-token KL(dense ‖ this point) on the same held-out text; 0 for the dense point.</summary>
     [JsonPropertyName("kl_from_dense")]
     public double? KlFromDense { get; init; }
+
+    /// <summary>Mean cosine between this point's and the dense model's sentence vectors of the study's embedding texts.</summary>
+    public double? EmbeddingCosine { get; init; }
+
+    /// <summary>Spearman correlation of this point's pairwise text similarities with the dense model's.</summary>
+    public double? EmbeddingSpearman { get; init; }
     /// <summary>
     /// Each reported score with its interval and paired test against the dense model: keys "p_at_1", "p_at_1_frequent",
     /// "p_at_1_rare", "p_at_1/RELATION", "crows", "ss", "lms", "icat".

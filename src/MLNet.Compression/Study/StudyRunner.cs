@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
+using MLNet.Compression.Embeddings;
 using MLNet.Compression.Evaluation.Bias;
+using MLNet.Compression.Evaluation.Embeddings;
 using MLNet.Compression.Evaluation.Knowledge;
 using MLNet.Compression.Evaluation.Perplexity;
 using MLNet.Compression.Evaluation.Statistics;
@@ -22,8 +24,8 @@ public sealed class StudyRunner
     /// <summary>What to evaluate and how.</summary>
     public sealed record Options
     {
-        /// <summary>A LAMA folder (relations.jsonl + TREx/…); required.</summary>
-        public required string LamaDir { get; init; }
+        /// <summary>A LAMA folder (relations.jsonl + TREx/…), or null for a study without knowledge probes (bare encoders).</summary>
+        public string? LamaDir { get; init; }
         /// <summary>A CrowS-Pairs CSV, or null to skip.</summary>
         public string? CrowsFile { get; init; }
         /// <summary>StereoSet files (CSV or JSON), or empty to skip.</summary>
@@ -43,6 +45,15 @@ public sealed class StudyRunner
         /// </summary>
         public string? PerplexityText { get; init; }
 
+        /// <summary>
+        /// Texts (one per line) whose sentence vectors each point is compared with the dense model's on
+        /// (<see cref="EmbeddingAgreement"/>), pooled as the model folder says (<see cref="SentenceEncoder.Load"/>); none by default.
+        /// </summary>
+        public string? EmbeddingText { get; init; }
+
+        /// <summary>Calibration text (one sample per line) for grid points whose methods need it (Wanda, SparseGPT, OWL, GPTQ).</summary>
+        public string? CalibrationFile { get; init; }
+
         /// <summary>The bootstrap behind every interval and paired test. Default 1000 resamples, seed 0, 95%.</summary>
         public Bootstrap.Options Bootstrap { get; init; } = Evaluation.Statistics.Bootstrap.Options.Default;
 
@@ -60,15 +71,26 @@ public sealed class StudyRunner
         var clock = Stopwatch.StartNew();
         var dense = ModelLoader.Load(modelPath);
         var tokenizer = AutoTokenizer.FromFolder(File.Exists(modelPath) ? Path.GetDirectoryName(Path.GetFullPath(modelPath))! : modelPath);
-        var subsets = LamaSubset.FromFolder(_options.LamaDir);
+        // A bare encoder has no head to probe facts or score sentences with; its study measures its sentence vectors.
+        bool encoder = dense.Kind == ModelKind.Encoder;
+        var subsets = _options.LamaDir is null || encoder ? [] : LamaSubset.FromFolder(_options.LamaDir);
         var frequency = ReadFrequencies(subsets);
-        var crows = _options.CrowsFile is null ? null : CrowsPairsData.Load(_options.CrowsFile);
-        var stereo = _options.StereoSetFiles.Select(f => StereoSetData.Load(f)).ToList();
+        var crows = _options.CrowsFile is null || encoder ? null : CrowsPairsData.Load(_options.CrowsFile);
+        var stereo = encoder ? [] : _options.StereoSetFiles.Select(f => StereoSetData.Load(f)).ToList();
+        var embedding = _options.EmbeddingText is { } et ? EmbeddingTexts(et, modelPath) : null;
+        var calibration = _options.CalibrationFile is { } cf ? new RecipeCalibration(cf) : null;
+        CalibrationData? calibrationData = null;
+        CalibrationData Calibration() => calibrationData ??= CalibrationText.Load(calibration!, tokenizer, dense);
         var heldOut = _options.PerplexityText is { } text && dense.Kind == ModelKind.CausalLM ? HeldOutIds(text, tokenizer) : null;
         var latencyInput = LatencyBatch(dense, tokenizer);
 
         foreach (var p in grid.Points)
-            foreach (var (s, i) in p.Stages.Select((s, i) => (s, i))) s.Validate($"grid {grid.Name}: {p.Name}: stages[{i}]");
+            foreach (var (s, i) in p.Stages.Select((s, i) => (s, i)))
+            {
+                var method = s.Validate($"grid {grid.Name}: {p.Name}: stages[{i}]");
+                if (method.NeedsCalibration && _options.CalibrationFile is null)
+                    throw new ArgumentException($"grid {grid.Name}: {p.Name}: stages[{i}]: {method.Stage} method \"{method.Name}\" needs calibration text; give the study a calibration file (one sample per line).");
+            }
 
         // The dense point runs first: every other point is compared with it item by item.
         var order = grid.Points.Select((p, i) => (p, i)).OrderBy(x => x.p.Stages.Count == 0 ? 0 : 1).ThenBy(x => x.i).ToList();
@@ -78,8 +100,9 @@ public sealed class StudyRunner
         {
             var (spec, index) = order[k];
             _options.Log?.Invoke($"[{k + 1}/{grid.Points.Count}] {spec.Name}");
-            var model = Compress(dense, tokenizer, spec);
+            var model = Compress(dense, tokenizer, spec, calibration, Calibration);
             var (point, items) = Evaluate(model, dense, tokenizer, spec, subsets, frequency, crows, stereo, heldOut, latencyInput, baseline);
+            if (embedding is not null) point = WithEmbeddingAgreement(point, model, embedding);
             points[index] = point;
             if (spec.Stages.Count == 0) baseline ??= items;
             _options.Progress?.Invoke(k + 1, grid.Points.Count);
@@ -111,12 +134,40 @@ public sealed class StudyRunner
     /// <summary>Per-item results of one point, kept for the dense point so the others are compared with it on the same items.</summary>
     private sealed record ItemScores(IReadOnlyList<LamaRelationResult> Relations, IReadOnlyList<CrowsPairScore>? Crows, IReadOnlyList<StereoSetExampleScore>? StereoSet);
 
-    private LanguageModel Compress(LanguageModel dense, Tokenizer tokenizer, StudyGridPoint spec)
+    /// <summary>The texts of <see cref="Options.EmbeddingText"/>, the model folder's sentence encoder, and the dense model's vectors.</summary>
+    private sealed record EmbeddingProbe(IReadOnlyList<string> Texts, SentenceEncoder Encoder, float[][] Dense);
+
+    private EmbeddingProbe EmbeddingTexts(string path, string modelPath)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such embedding text file (expected one text per line).");
+        var texts = File.ReadLines(path).Where(l => !string.IsNullOrWhiteSpace(l)).ToList();
+        if (texts.Count < 3) throw new InvalidDataException($"{path}: {texts.Count} texts; the embedding agreement needs at least 3.");
+        var encoder = SentenceEncoder.Load(File.Exists(modelPath) ? Path.GetDirectoryName(Path.GetFullPath(modelPath))! : modelPath);
+        return new EmbeddingProbe(texts, encoder, encoder.Encode(texts));
+    }
+
+    /// <summary>The point with its mean cosine and pairwise-similarity rank correlation to the dense model's vectors.</summary>
+    private StudyPoint WithEmbeddingAgreement(StudyPoint point, LanguageModel model, EmbeddingProbe probe)
+    {
+        var vectors = point.Method == "dense" ? probe.Dense : probe.Encoder.With(model).Encode(probe.Texts);
+        var agreement = EmbeddingAgreement.Compare(probe.Dense, vectors, _options.Bootstrap);
+        var intervals = new Dictionary<string, StudyEstimate>(point.Intervals, StringComparer.Ordinal)
+        {
+            ["embedding_cosine"] = StudyEstimate.From(agreement.MeanCosine),
+            ["embedding_spearman"] = StudyEstimate.From(agreement.Spearman),
+        };
+        return point with { EmbeddingCosine = agreement.MeanCosine.Estimate, EmbeddingSpearman = agreement.Spearman.Estimate, Intervals = intervals };
+    }
+
+    private LanguageModel Compress(LanguageModel dense, Tokenizer tokenizer, StudyGridPoint spec, RecipeCalibration? calibration, Func<CalibrationData> calibrationData)
     {
         if (spec.Stages.Count == 0) return dense;
-        // Distill stages train on text encoded with the dense model's tokenizer (students and recovered points).
+        // Distill stages train on text encoded with the dense model's tokenizer (students and recovered points); Wanda,
+        // SparseGPT, OWL and GPTQ read the study's calibration text.
         var stages = RecipeTrainingText.Encode(spec.Stages, tokenizer, dense, $"grid point {spec.Name}");
-        var recipe = new Recipe { Seed = _options.Seed, Stages = stages };
+        var recipe = new Recipe { Seed = _options.Seed, Stages = stages, Calibration = calibration };
+        if (calibration is not null && recipe.Validate($"grid point {spec.Name}").Any(m => m.NeedsCalibration))
+            return RecipeRunner.Chain(recipe, $"grid point {spec.Name}").Fit(dense, calibrationData()).Model;
         return RecipeRunner.Chain(recipe, $"grid point {spec.Name}").Fit(dense).Model;
     }
 

@@ -61,11 +61,18 @@ public sealed class SeatEvaluator
 
     public SeatEvaluator(Options? options = null) => _options = options ?? new Options();
 
-    /// <summary>Encodes the sentences with the model and runs the test.</summary>
+    /// <summary>Encodes the sentences with the model as bias-bench does for language models (<see cref="Encode"/>) and runs the test.</summary>
     public SeatResult Evaluate(LanguageModel model, Tokenizer tokenizer, SeatTest test)
+        => Evaluate(sentences => Encode(model, tokenizer, sentences, _options.Progress), test);
+
+    /// <summary>
+    /// Runs the test on encodings made by <paramref name="encode"/>: a sentence encoder's own pooled vectors, as the SEAT
+    /// paper (May et al. 2019) encodes each sentence with the encoder under test.
+    /// </summary>
+    public SeatResult Evaluate(Func<IReadOnlyList<string>, double[][]> encode, SeatTest test)
     {
         var all = test.X.Concat(test.Y).Concat(test.A).Concat(test.B).Distinct().ToList();
-        var enc = Encode(model, tokenizer, all, _options.Progress);
+        var enc = encode(all);
         var map = all.Select((s, i) => (s, i)).ToDictionary(p => p.s, p => enc[p.i]);
         double[][] Of(string[] s) => s.Select(t => map[t]).ToArray();
         return Run(test.Name, Of(test.X), Of(test.Y), Of(test.A), Of(test.B));
