@@ -43,6 +43,7 @@ public static class AutoTokenizer
         else
             throw new TokenizerLoadException(dir, "no tokenizer files found (looked for tokenizer.json, vocab.txt, vocab.json + merges.txt, spiece.model, tokenizer.model, tok*.bin).");
 
+        tok.SourceFolder = Path.GetFullPath(dir);
         if (cfg.ModelMaxLength is int max) tok.ModelMaxLength = max;
         tok.CleanUpTokenizationSpaces = cfg.Bool("clean_up_tokenization_spaces", tok.CleanUpTokenizationSpaces);
         if (tok is PreTrainedTokenizer pt)

@@ -20,6 +20,12 @@ public abstract class Tokenizer
     /// <summary>The longest input the model accepts (tokenizer_config.json <c>model_max_length</c>); int.MaxValue if unknown.</summary>
     public int ModelMaxLength { get; set; } = int.MaxValue;
 
+    /// <summary>
+    /// The folder <see cref="AutoTokenizer.FromFolder"/> read this tokenizer from; null for a tokenizer built in code. Code
+    /// that stores a tokenizer beside a model (MLNet.Compression.ML's model.zip stages) copies its files from here.
+    /// </summary>
+    public string? SourceFolder { get; internal set; }
+
     /// <summary>Whether <see cref="Decode(IEnumerable{int}, bool)"/> removes the spaces before punctuation that word-level tokenizers leave (transformers 4.36 default: true).</summary>
     public bool CleanUpTokenizationSpaces { get; set; } = true;
 

@@ -165,6 +165,13 @@ public sealed class RecipeTests : IDisposable
 
         var empty = Write("empty.txt", "\n  \n");
         Assert.Contains("no sample", Assert.Throws<InvalidDataException>(() => CalibrationText.Load(new RecipeCalibration(empty), tokenizer, model)).Message);
+
+        // Lines in memory (a data column) make the same batches; the source names them in messages.
+        var lines = File.ReadLines(file).Select((t, i) => (i + 1, t));
+        var fromLines = CalibrationText.FromLines(lines, new RecipeCalibration("", Samples: 3, MaxLength: 5, BatchSize: 2), tokenizer, model, "column 'Text'");
+        Assert.Equal(data.Batches.Select(b => b.Tokens.Ids), fromLines.Batches.Select(b => b.Tokens.Ids));
+        var none = Assert.Throws<InvalidDataException>(() => CalibrationText.FromLines([(1, " ")], new RecipeCalibration(""), tokenizer, model, "column 'Text'"));
+        Assert.StartsWith("column 'Text': no sample", none.Message);
     }
 
     [Fact]

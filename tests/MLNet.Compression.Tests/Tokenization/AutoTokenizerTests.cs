@@ -43,6 +43,14 @@ public class AutoTokenizerTests
     }
 
     [Fact]
+    public void FromFolder_RemembersTheFolder_ATokenizerBuiltInCodeHasNone()
+    {
+        string dir = TokenizerFixtures.Path("fixtures", "models", "bert_uncased_tiny");
+        Assert.Equal(Path.GetFullPath(dir), AutoTokenizer.FromFolder(dir).SourceFolder);
+        Assert.Null(BertTokenizer.FromVocabFile(Path.Combine(dir, "vocab.txt")).SourceFolder);
+    }
+
+    [Fact]
     public void T5_SentinelsAreAtTheTopOfTheVocabulary()
     {
         var tok = AutoTokenizer.FromFolder(TokenizerFixtures.Path("fixtures", "models", "t5_tiny"));
