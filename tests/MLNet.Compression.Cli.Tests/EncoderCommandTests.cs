@@ -140,4 +140,22 @@ public sealed class EncoderCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("--embedding-text", Assert.Single(err.Trim().Split('\n')));
     }
+
+    [Fact]
+    public void ExportEncoderOnly_WritesTheBareEncoderOfAMaskedLm()
+    {
+        var (code, output, err) = CliProcess.Run("export", "--model", CliProcess.Fixture("bert_uncased_tiny"), "--format", "hf", "--encoder-only", "-o", Out("bare"));
+        Assert.True(code == 0, output + err);
+        var bare = ModelLoader.Load(Out("bare"));
+        var mlm = ModelLoader.Load(CliProcess.Fixture("bert_uncased_tiny"));
+        Assert.Equal(ModelKind.Encoder, bare.Kind);
+        using (var file = SafeTensorsFile.Open(Path.Combine(Out("bare"), "model.safetensors")))
+            Assert.DoesNotContain(file.Tensors, t => t.Name.StartsWith("cls.", StringComparison.Ordinal) || t.Name.StartsWith("bert.", StringComparison.Ordinal));
+        var input = new ModelInput(new TokenBatch(1, 5, [101, 7592, 2088, 999, 102]));
+        Assert.Equal(mlm.Forward(input).LastHiddenState!.Data, bare.Forward(input).LastHiddenState!.Data);
+
+        (code, _, err) = CliProcess.Run("export", "--model", CliProcess.Fixture("gpt2_tiny"), "--encoder-only", "-o", Out("nope"));
+        Assert.Equal(1, code);
+        Assert.Contains("--encoder-only", Assert.Single(err.Trim().Split('\n')));
+    }
 }

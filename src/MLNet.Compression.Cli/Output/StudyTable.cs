@@ -42,7 +42,9 @@ internal static class StudyTable
         foreach (var p in r.Points)
             t.AddRow([Markup.Escape(p.Name), .. columns.Select(c => c.Cell(p)), $"{p.SizeBytes / 1048576.0:F2} MiB"]);
         AnsiConsole.Write(t);
-        AnsiConsole.WriteLine("[low, high] = 95% bootstrap interval; * = differs from dense on the same items (paired test, p < 0.05). " + BiasTables.HowToRead.Split(';')[0] + ".");
+        AnsiConsole.WriteLine("[low, high] = 95% bootstrap interval; * = differs from dense on the same items (paired test, p < 0.05)."
+            + (r.Points.Any(p => p.CrowsScore is not null || p.StereoSetSs is not null) ? " " + BiasTables.HowToRead.Split(';')[0] + "." : "")
+            + (r.Points.Any(p => p.EmbeddingCosine is not null) ? " Sentence vectors: cosine to dense and the rank correlation of pairwise similarities, 1 = unchanged." : ""));
         var drops = StudyReport.KnowledgeDropByGroup(r);
         if (drops.Length > 0)
             AnsiConsole.MarkupLine($"Magnitude pruning of [bold]{Markup.Escape(drops[0].Group)}[/] costs the most knowledge (mean P@1 drop {drops[0].MeanDrop * 100:F1} points).");

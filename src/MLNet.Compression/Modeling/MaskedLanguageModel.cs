@@ -34,6 +34,15 @@ public abstract class MaskedLanguageModel : LanguageModel
 {
     public sealed override ModelKind Kind => Head is null ? ModelKind.Encoder : ModelKind.MaskedLM;
 
+    /// <summary>The Hugging Face key prefixes of the masked-LM head ("cls." for BERT): what a bare encoder's checkpoint lacks.</summary>
+    public abstract IReadOnlyList<string> HeadKeyPrefixes { get; }
+
+    /// <summary>The base-model prefix of the encoder's keys ("bert"), which a bare checkpoint (BertModel.save_pretrained) leaves out.</summary>
+    public abstract string BasePrefix { get; }
+
+    /// <summary>The class of the bare model in config.json "architectures" ("BertModel").</summary>
+    public abstract string BareArchitecture { get; }
+
     /// <summary>The prediction head, set by the family's constructor; null for a bare encoder.</summary>
     private protected MaskedLmHead? Head { get; init; }
 

@@ -17,15 +17,33 @@ public static class HuggingFaceExporter
     public static IReadOnlyList<string> TokenizerFileNames { get; } = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
         "vocab.json", "merges.txt", "spiece.model", "tokenizer.model", "added_tokens.json", "tok512.bin", "tokenizer.bin"];
 
-    public static void Save(LanguageModel model, string folder, string? tokenizerSource = null)
+    /// <param name="encoderOnly">
+    /// write a masked LM's encoder alone, as BertModel.save_pretrained writes it: no head keys, no base prefix, config.json
+    /// "architectures" naming the bare class; the folder loads as <see cref="ModelKind.Encoder"/>
+    /// </param>
+    public static void Save(LanguageModel model, string folder, string? tokenizerSource = null, bool encoderOnly = false)
     {
+        var masked = model as MaskedLanguageModel;
+        if (encoderOnly && masked is null)
+            throw new ArgumentException($"--encoder-only: a {model.ModelType} ({model.Kind}) model has no encoder to export alone; it applies to BERT, RoBERTa, DistilBERT and ALBERT masked LMs.");
         Directory.CreateDirectory(folder);
         var writer = new SafeTensorsWriter().AddMetadata("format", "pt");
         var source = new ModelTensorSource(model);
-        foreach (var key in source.Keys) writer.Add(key, source.ReadFloat32(key), source.Shape(key));
+        foreach (var key in source.Keys)
+        {
+            if (!encoderOnly)
+            {
+                writer.Add(key, source.ReadFloat32(key), source.Shape(key));
+                continue;
+            }
+            if (masked!.HeadKeyPrefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal))) continue;
+            string prefix = masked.BasePrefix + ".";
+            writer.Add(key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : key, source.ReadFloat32(key), source.Shape(key));
+        }
         writer.Save(Path.Combine(folder, "model.safetensors"));
 
         var config = model.Config is null ? new JsonObject { ["model_type"] = model.ModelType } : JsonNode.Parse(model.Config.Root.GetRawText())!.AsObject();
+        if (encoderOnly) config["architectures"] = new JsonArray(masked!.BareArchitecture);
         AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
         if (tokenizerSource is not null && Directory.Exists(tokenizerSource))

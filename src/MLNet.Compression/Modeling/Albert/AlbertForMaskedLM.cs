@@ -72,6 +72,9 @@ public sealed class AlbertForMaskedLM : MaskedLanguageModel
     }
 
     public override string ModelType => "albert";
+    public override IReadOnlyList<string> HeadKeyPrefixes => ["predictions."];
+    public override string BasePrefix => Base;
+    public override string BareArchitecture => "AlbertModel";
     public override int HiddenSize => _cfg.HiddenSize;
     public override int VocabSize => _cfg.VocabSize;
     /// <summary>num_hidden_layers: the number of group applications, i.e. hidden states after the embeddings.</summary>

@@ -66,6 +66,9 @@ public sealed class BertForMaskedLM : MaskedLanguageModel
     }
 
     public override string ModelType => _roberta ? "roberta" : "bert";
+    public override IReadOnlyList<string> HeadKeyPrefixes => _roberta ? ["lm_head."] : ["cls."];
+    public override string BasePrefix => _roberta ? "roberta" : "bert";
+    public override string BareArchitecture => _roberta ? "RobertaModel" : "BertModel";
     public override int HiddenSize => _cfg.HiddenSize;
     public override int VocabSize => _cfg.VocabSize;
     public override int LayerCount => _cfg.Layers;

@@ -57,6 +57,9 @@ public sealed class DistilBertForMaskedLM : MaskedLanguageModel
     }
 
     public override string ModelType => "distilbert";
+    public override IReadOnlyList<string> HeadKeyPrefixes => ["vocab_transform.", "vocab_layer_norm.", "vocab_projector."];
+    public override string BasePrefix => Base;
+    public override string BareArchitecture => "DistilBertModel";
     public override int HiddenSize => _cfg.Dim;
     public override int VocabSize => _cfg.VocabSize;
     public override int LayerCount => _cfg.Layers;
