@@ -30,10 +30,14 @@ public static class StudyReport
     public static void WriteHtml(IReadOnlyList<StudyResult> studies, string path)
     {
         var html = new StringBuilder();
+        static bool SentenceVectorsOnly(IEnumerable<StudyResult> all)
+            => all.SelectMany(s => s.Points).All(p => p.PAt1 is null && p.CrowsScore is null && p.StereoSetSs is null)
+               && all.SelectMany(s => s.Points).Any(p => p.EmbeddingCosine is not null);
         html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Append("<title>MLNet.Compression study</title><style>").Append(Css).Append("</style></head><body>")
-            .Append("<h1>What compression costs in knowledge and bias</h1>")
-            .Append("<p class=\"lead\">Knowledge is LAMA P@1; bias is CrowS-Pairs and StereoSet (SS, LMS, ICAT). Colours and markers mean the same in every chart: ")
+            .Append(SentenceVectorsOnly(studies)
+                ? "<h1>What compression costs a sentence encoder</h1><p class=\"lead\">Each point's sentence vectors are compared with the dense model's on the same texts: the mean cosine between a text's two vectors, and the rank correlation of their similarities over every pair of texts. Colours and markers mean the same in every chart: "
+                : "<h1>What compression costs in knowledge and bias</h1><p class=\"lead\">Knowledge is LAMA P@1; bias is CrowS-Pairs and StereoSet (SS, LMS, ICAT). Colours and markers mean the same in every chart: ")
             .Append("a module group has one colour, marker and dash; dense is a black star; int8, fp16 and the other variants have their own markers ")
             .Append("(hollow in the group's colour when applied to one group). Hover over a marker for its name, settings, value, interval and p vs dense.</p>");
         // Each checkpoint's study names its own folder as the model, so a series is told apart by model type and grid.
