@@ -7,7 +7,7 @@ namespace MLNet.Compression.Modeling;
 /// (Conv1D ones transposed back to [in, out]), tied aliases listed once as save_pretrained lists them.
 /// Arrays are shared, not copied. Used to export a model and to build a second model object over the same weights.
 /// </summary>
-public sealed class ModelTensorSource : ITensorSource
+public sealed class ModelTensorSource : ITensorSource, IResizableLinearSource
 {
     private readonly Dictionary<string, (Func<float[]> Data, int[] Shape)> _tensors = new(StringComparer.Ordinal);
 

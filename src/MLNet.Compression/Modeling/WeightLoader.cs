@@ -111,12 +111,13 @@ public sealed class WeightLoader
 
     /// <summary>
     /// LanguageModel.Clone rebuilds a model from its own weights and then puts the original weight objects back into every
-    /// linear layer. A layer whose heads or neurons were removed is narrower than the config implies; its shape is not
-    /// checked there and a placeholder of the config's shape stands in until Clone replaces it.
+    /// linear layer, and a compressed folder's loader puts the saved ones in. A layer whose heads or neurons were removed is
+    /// narrower than the config implies; from such a source (<see cref="IResizableLinearSource"/>) its shape is not checked
+    /// here and a placeholder of the config's shape stands in until the caller replaces weight and bias.
     /// </summary>
     private bool ResizedInClone(string prefix, bool bias, params int[] shape)
     {
-        if (_source is not ModelTensorSource || Resolve(prefix + ".weight") is not { } key || _source.Shape(key).AsSpan().SequenceEqual(shape)) return false;
+        if (_source is not IResizableLinearSource || Resolve(prefix + ".weight") is not { } key || _source.Shape(key).AsSpan().SequenceEqual(shape)) return false;
         _used.Add(key);
         if (bias && Resolve(prefix + ".bias") is { } b) _used.Add(b);
         return true;
@@ -141,4 +142,12 @@ public sealed class WeightLoader
         => affine
             ? new LayerNorm(prefix, Vector(prefix + ".weight", dim), bias ? Vector(prefix + ".bias", dim) : null, eps)
             : new LayerNorm(prefix, null, null, eps);
+}
+
+/// <summary>
+/// A tensor source whose linear layers may be narrower than the config implies (attention heads or FFN neurons removed),
+/// because its reader puts every layer's own weight and bias in after the family has built the model.
+/// </summary>
+internal interface IResizableLinearSource
+{
 }

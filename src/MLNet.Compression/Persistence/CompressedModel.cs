@@ -177,14 +177,23 @@ public static class CompressedModel
             var layer = manifest.Layers[i];
             if (!linears.TryGetValue(layer.Name, out var linear))
                 throw new CheckpointException(manifestPath, $"layers[{i}].name", $"'{layer.Name}' is not a linear layer of the {type} model that config.json describes.");
-            if (linear.OutFeatures != layer.OutFeatures || linear.InFeatures != layer.InFeatures)
+            // Head and neuron removal leave a layer narrower than the config says; the family built it with a placeholder of
+            // the config's shape, and its own weight and bias are put in here.
+            bool resized = linear.OutFeatures != layer.OutFeatures || linear.InFeatures != layer.InFeatures;
+            // Removing heads or neurons narrows one side of a layer: its outputs (query, key, value, FFN up) or its inputs
+            // (attention output, FFN down), never both and never wider.
+            bool narrowed = (layer.OutFeatures < linear.OutFeatures && layer.InFeatures == linear.InFeatures)
+                || (layer.InFeatures < linear.InFeatures && layer.OutFeatures == linear.OutFeatures);
+            if (resized && (!narrowed || layer.TiedTo is not null))
                 throw new CheckpointException(manifestPath, $"layers[{i}].shape", $"[{layer.OutFeatures}, {layer.InFeatures}] does not match the config, which implies [{linear.OutFeatures}, {linear.InFeatures}].");
+            if (resized) linear.Bias = ReadBias(tensors, layer, manifestPath, i);
             if (layer.TiedTo is not null) { tied.Add((i, layer, linear)); continue; }
             if (layer.Format == "dense-f32")
             {
                 // A dense weight saved under its own key that the family did not read (it tied the layer to an embedding) is
                 // restored here, so a pruned head stays pruned.
-                if (layer.Tensors is { } key && !tensors.WasRead(key)) linear.Weight = new DenseWeight(ReadDense(tensors, key, linear));
+                if (layer.Tensors is { } key && (resized || !tensors.WasRead(key)))
+                    linear.Weight = new DenseWeight(ReadDense(tensors, key, layer.OutFeatures, layer.InFeatures, linear.StoredTransposed));
                 continue;
             }
             if (!WeightFormats.TryGet(layer.Format, out var reader))
@@ -224,15 +233,27 @@ public static class CompressedModel
     }
 
     /// <summary>[out, in], transposing a Conv1D checkpoint's [in, out].</summary>
-    private static Tensor ReadDense(CompressedModelTensors tensors, string key, Linear linear)
+    private static Tensor ReadDense(CompressedModelTensors tensors, string key, int outF, int inF, bool transposed)
     {
         var data = tensors.ReadFloat32(key);
-        if (!linear.StoredTransposed) return new Tensor(data, linear.OutFeatures, linear.InFeatures);
-        var t = Tensor.Zeros(linear.OutFeatures, linear.InFeatures); // [out, in]
+        if (data.Length != (long)outF * inF)
+            throw new CheckpointException(tensors.Location, key, $"holds {data.Length} values, expected [{outF}, {inF}].");
+        if (!transposed) return new Tensor(data, outF, inF);
+        var t = Tensor.Zeros(outF, inF); // [out, in]
         var dst = t.Span;
-        for (int i = 0; i < linear.InFeatures; i++)
-            for (int o = 0; o < linear.OutFeatures; o++) dst[o * linear.InFeatures + i] = data[i * linear.OutFeatures + o];
+        for (int i = 0; i < inF; i++)
+            for (int o = 0; o < outF; o++) dst[o * inF + i] = data[i * outF + o];
         return t;
+    }
+
+    /// <summary>The bias saved beside a resized layer's weight ([out]), or null when the layer has none.</summary>
+    private static float[]? ReadBias(CompressedModelTensors tensors, CompressedLayer layer, string manifestPath, int index)
+    {
+        string key = layer.Name + ".bias";
+        if (!tensors.Contains(key)) return null;
+        var b = tensors.ReadFloat32(key);
+        return b.Length == layer.OutFeatures ? b
+            : throw new CheckpointException(manifestPath, $"layers[{index}]", $"'{key}' holds {b.Length} values, but the layer has {layer.OutFeatures} outputs.");
     }
 
     private static string? DefaultSource(LanguageModel model)

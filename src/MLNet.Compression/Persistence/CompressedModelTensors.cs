@@ -1,3 +1,4 @@
+using MLNet.Compression.Modeling;
 using MLNet.Compression.IO;
 
 namespace MLNet.Compression.Persistence;
@@ -10,7 +11,7 @@ namespace MLNet.Compression.Persistence;
 /// Weight readers get raw bytes with <see cref="Bytes"/> or <see cref="TensorSourceBytes.ReadBytes"/>; they must copy what
 /// they keep, because the file is unmapped when loading ends.
 /// </summary>
-public sealed class CompressedModelTensors : ITensorSource
+public sealed class CompressedModelTensors : ITensorSource, IResizableLinearSource
 {
     private readonly SafeTensorsCheckpoint _checkpoint;
     private readonly Dictionary<string, int[]> _placeholders = new(StringComparer.Ordinal);

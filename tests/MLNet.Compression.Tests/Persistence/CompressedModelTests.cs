@@ -5,6 +5,7 @@ using MLNet.Compression.IO;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
+using MLNet.Compression.Pruning;
 using MLNet.Compression.Tensors;
 using MLNet.Compression.Tests.Modeling;
 
@@ -331,5 +332,24 @@ public sealed class CompressedModelTests : IDisposable
             foreach (var t in f.Tensors.Where(t => t.Name != key)) writer.Add(t.Name, t.DType, t.Shape, f.Bytes(t.Name));
         }
         writer.Save(file);
+    }
+
+    [Theory]
+    [InlineData("heads")]
+    [InlineData("neurons")]
+    public void ALayerNarrowedByRemoval_SavesAndLoadsWithItsOwnShape(string method)
+    {
+        var model = ModelLoader.Load(SharedData.Fixture("models", "bert"));
+        var ctx = new CompressionContext(1);
+        var pruned = method == "heads"
+            ? ctx.Pruning.Heads(new HeadPruningEstimator.Options { Sparsity = 0.5 }).Fit(model)
+            : (ModelTransformer)ctx.Pruning.Neurons(new NeuronPruningEstimator.Options { Sparsity = 0.5 }).Fit(model);
+        Assert.Contains(pruned.Model.Linears, l => l.OutFeatures < model.Linears.Single(m => m.Name == l.Name).OutFeatures
+                                                   || l.InFeatures < model.Linears.Single(m => m.Name == l.Name).InFeatures);
+        pruned.Save(Out(method));
+        var loaded = ModelLoader.Load(Out(method));
+        var input = new ModelInput(new TokenBatch(1, 5, [2, 7, 9, 11, 3]));
+        Assert.Equal(pruned.Model.Forward(input).Logits.Data, loaded.Forward(input).Logits.Data);
+        Assert.Equal(pruned.Model.Linears.Select(l => (l.OutFeatures, l.InFeatures)), loaded.Linears.Select(l => (l.OutFeatures, l.InFeatures)));
     }
 }
