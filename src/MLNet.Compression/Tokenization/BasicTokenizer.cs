@@ -39,8 +39,11 @@ public sealed class BasicTokenizer
     /// <summary>A word with, per UTF-16 char, the original range it came from.</summary>
     internal readonly record struct Word(string Text, int[] Starts, int[] Ends);
 
-    /// <summary>Splits text[start..end) into words.</summary>
-    internal void Split(string text, int start, int end, List<Word> words)
+    /// <summary>
+    /// Splits text[start..end) into words. Without <paramref name="split"/> (pre-tokenization off) the cleaned and
+    /// normalized text is one word, whitespace written as spaces.
+    /// </summary>
+    internal void Split(string text, int start, int end, List<Word> words, bool split = true)
     {
         var sb = new StringBuilder();
         var starts = new List<int>();
@@ -52,20 +55,32 @@ public sealed class BasicTokenizer
             if (len == 2 && i + 2 > end) len = 1;
             bool boundary = false;
             if (cp == 0 || cp == 0xFFFD || TextRules.IsBertControl(cp)) { i += len; continue; }
-            if (TextRules.IsBertWhitespace(cp) || TextRules.IsPythonSpace(cp)) boundary = true;
-            else if (TokenizeChineseChars && TextRules.IsCjk(cp))
+            if (TextRules.IsBertWhitespace(cp) || TextRules.IsPythonSpace(cp))
             {
-                Flush(sb, starts, ends, words);
+                if (!split)
+                {
+                    // _clean_text writes every whitespace character as " ".
+                    sb.Append(' ');
+                    starts.Add(i);
+                    ends.Add(i + len);
+                    i += len;
+                    continue;
+                }
+                boundary = true;
+            }
+            else if (split && TokenizeChineseChars && TextRules.IsCjk(cp))
+            {
+                Flush(sb, starts, ends, words, split);
                 Append(sb, starts, ends, text, i, len);
-                Flush(sb, starts, ends, words);
+                Flush(sb, starts, ends, words, split);
                 i += len;
                 continue;
             }
-            if (boundary) Flush(sb, starts, ends, words);
+            if (boundary) Flush(sb, starts, ends, words, split);
             else Append(sb, starts, ends, text, i, len);
             i += len;
         }
-        Flush(sb, starts, ends, words);
+        Flush(sb, starts, ends, words, split);
     }
 
     private static void Append(StringBuilder sb, List<int> starts, List<int> ends, string text, int i, int len)
@@ -78,7 +93,7 @@ public sealed class BasicTokenizer
         }
     }
 
-    private void Flush(StringBuilder sb, List<int> starts, List<int> ends, List<Word> words)
+    private void Flush(StringBuilder sb, List<int> starts, List<int> ends, List<Word> words, bool split)
     {
         if (sb.Length == 0) return;
         string token = sb.ToString();
@@ -100,7 +115,8 @@ public sealed class BasicTokenizer
         }
         bool strip = StripAccents ?? DoLowerCase;
         if (DoLowerCase || strip) (token, s, e) = Normalize(token, s, e, DoLowerCase, strip);
-        SplitOnPunctuation(token, s, e, words);
+        if (split) SplitOnPunctuation(token, s, e, words);
+        else words.Add(new Word(token, s, e));
     }
 
     private static bool IsAscii(string s)

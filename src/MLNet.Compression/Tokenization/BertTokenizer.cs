@@ -74,21 +74,30 @@ public sealed class BertTokenizer : PreTrainedTokenizer
     /// <inheritdoc />
     protected override string? ModelIdToToken(int id) => WordPiece.IdToToken(id);
 
+    /// <summary>The basic tokenizer without lower-casing and accent stripping, for text that is normalized already.</summary>
+    private BasicTokenizer? Unnormalized => Basic is null ? null
+        : _unnormalized ??= new BasicTokenizer(doLowerCase: false, stripAccents: false, Basic.TokenizeChineseChars, Basic.NeverSplit);
+
+    private BasicTokenizer? _unnormalized;
+
     /// <inheritdoc />
-    protected override void TokenizeSegment(string text, int start, int end, List<EncodedToken> output)
+    protected override void TokenizeSegment(string text, int start, int end, TokenBuffer output)
     {
         var words = new List<BasicTokenizer.Word>();
-        if (Basic is not null) Basic.Split(text, start, end, words);
-        else WhitespaceWords(text, start, end, words);
+        var basic = output.Normalize ? Basic : Unnormalized;
+        if (basic is not null) basic.Split(text, start, end, words, output.PreTokenize);
+        else if (output.PreTokenize) WhitespaceWords(text, start, end, words);
+        else WholeSegment(text, start, end, words);
         foreach (var w in words)
         {
-            if (Basic is not null && Basic.NeverSplit.Contains(w.Text))
+            output.StartWord();
+            if (basic is not null && basic.NeverSplit.Contains(w.Text))
             {
                 int id = TokenToId(w.Text) ?? WordPiece.UnkId;
-                output.Add(new EncodedToken(id, w.Text, new Range(w.Starts[0], w.Ends[^1])));
+                output.Tokens.Add(new EncodedToken(id, w.Text, new Range(w.Starts[0], w.Ends[^1])));
                 continue;
             }
-            WordPiece.Tokenize(w.Text, w.Starts, w.Ends, output);
+            WordPiece.Tokenize(w.Text, w.Starts, w.Ends, output.Tokens);
         }
     }
 
@@ -108,6 +117,15 @@ public sealed class BertTokenizer : PreTrainedTokenizer
                 words.Add(new BasicTokenizer.Word(text[s..i], starts, ends));
             }
         }
+    }
+
+    private static void WholeSegment(string text, int start, int end, List<BasicTokenizer.Word> words)
+    {
+        if (end <= start) return;
+        var starts = new int[end - start];
+        var ends = new int[end - start];
+        for (int k = 0; k < starts.Length; k++) { starts[k] = start + k; ends[k] = start + k + 1; }
+        words.Add(new BasicTokenizer.Word(text[start..end], starts, ends));
     }
 
     /// <summary>transformers: <c>" ".join(tokens).replace(" ##", "").strip()</c>.</summary>

@@ -93,7 +93,7 @@ public sealed class Gpt2Tokenizer : PreTrainedTokenizer
     protected override string? ModelIdToToken(int id) => Bpe.IdToToken(id);
 
     /// <inheritdoc />
-    protected override void TokenizeSegment(string text, int start, int end, List<EncodedToken> output)
+    protected override void TokenizeSegment(string text, int start, int end, TokenBuffer output)
     {
         var words = new List<(int Start, int End)>();
         bool prefix = Settings.AddPrefixSpace && start == 0 && !TextRules.IsPythonSpace(text[0]);
@@ -106,7 +106,8 @@ public sealed class Gpt2Tokenizer : PreTrainedTokenizer
             start = 0;
             end = source.Length;
         }
-        Gpt2PreTokenizer.Split(source, start, end, words);
+        if (output.PreTokenize) Gpt2PreTokenizer.Split(source, start, end, words);
+        else words.Add((start, end));
         Span<byte> utf8 = stackalloc byte[4];
         var sb = new StringBuilder();
         var origin = new List<(int, int)>();
@@ -134,11 +135,12 @@ public sealed class Gpt2Tokenizer : PreTrainedTokenizer
             }
             string word = sb.ToString();
             int pos = 0;
+            output.StartWord();
             foreach (var piece in Bpe.Merge(word))
             {
                 int id = Bpe.TokenToId(piece) ?? UnkId ?? 0;
                 var range = new Range(origin[pos].Item1, origin[pos + piece.Length - 1].Item2);
-                output.Add(new EncodedToken(id, piece, range));
+                output.Tokens.Add(new EncodedToken(id, piece, range));
                 pos += piece.Length;
             }
         }

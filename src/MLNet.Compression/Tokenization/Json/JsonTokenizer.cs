@@ -17,6 +17,7 @@ public sealed class JsonTokenizer : Tokenizer
     private readonly AddedTokenMatcher _matcher;
     private readonly Action<NormalizedText>? _normalizer;
     private readonly JsonPreTokenizers.PreTokenizer? _preTokenizer;
+    private readonly JsonPreTokenizers.PreTokenizer? _preTokenizerWithoutSplits;
     private readonly JsonDecoders.Decoder? _decoder;
     private readonly ModelKind _kind;
     private readonly WordPieceModel? _wordPiece;
@@ -127,6 +128,7 @@ public sealed class JsonTokenizer : Tokenizer
 
         _normalizer = root.TryGetProperty("normalizer", out var n) ? JsonNormalizers.Parse(n, path) : null;
         _preTokenizer = root.TryGetProperty("pre_tokenizer", out var pt) ? JsonPreTokenizers.Parse(pt, path, out _) : null;
+        _preTokenizerWithoutSplits = _preTokenizer is null ? null : JsonPreTokenizers.Parse(pt, path, out _, splits: false);
         _decoder = root.TryGetProperty("decoder", out var d) ? JsonDecoders.Parse(d, path) : null;
         PostProcessor = root.TryGetProperty("post_processor", out var pp) ? ParsePostProcessor(pp, path) : TemplatePostProcessor.None;
 
@@ -251,7 +253,7 @@ public sealed class JsonTokenizer : Tokenizer
     public override string? IdToToken(int id) => (uint)id < (uint)_idToToken.Length ? _idToToken[id] : null;
 
     /// <inheritdoc />
-    protected override void EncodeCore(string text, List<EncodedToken> output)
+    protected override void EncodeCore(string text, TokenBuffer output)
     {
         if (_matcher.IsEmpty)
         {
@@ -260,35 +262,40 @@ public sealed class JsonTokenizer : Tokenizer
         }
         foreach (var seg in _matcher.Split(text))
         {
-            if (seg.Token is { } t) output.Add(new EncodedToken(t.Id, t.Content, new Range(seg.Start, seg.End)));
+            if (seg.Token is { } t)
+            {
+                output.StartWord();
+                output.Tokens.Add(new EncodedToken(t.Id, t.Content, new Range(seg.Start, seg.End)));
+            }
             else EncodeSegment(text, seg.Start, seg.End, output);
         }
     }
 
-    private void EncodeSegment(string text, int start, int end, List<EncodedToken> output)
+    private void EncodeSegment(string text, int start, int end, TokenBuffer output)
     {
         var nt = NormalizedText.FromOriginal(text, start, end);
-        _normalizer?.Invoke(nt);
+        if (output.Normalize) _normalizer?.Invoke(nt);
         if (nt.Length == 0) return;
         var pieces = new List<NormalizedText> { nt };
-        _preTokenizer?.Invoke(pieces);
+        (output.PreTokenize ? _preTokenizer : _preTokenizerWithoutSplits)?.Invoke(pieces);
         foreach (var p in pieces)
         {
             if (p.Length == 0) continue;
+            output.StartWord();
             switch (_kind)
             {
                 case ModelKind.WordPiece:
-                    _wordPiece!.Tokenize(p.Text, p.Starts, p.Ends, output);
+                    _wordPiece!.Tokenize(p.Text, p.Starts, p.Ends, output.Tokens);
                     break;
                 case ModelKind.Unigram:
                 {
                     var local = new List<EncodedToken>();
                     _unigram!.Encode(p.Text, 0, p.Length, local);
-                    foreach (var t in local) output.Add(t with { Offset = Map(p, t.Start, t.End) });
+                    foreach (var t in local) output.Tokens.Add(new EncodedToken(t.Id, t.Value, Map(p, t.Start, t.End)));
                     break;
                 }
                 default:
-                    EncodeBpe(p, output);
+                    EncodeBpe(p, output.Tokens);
                     break;
             }
         }
@@ -321,7 +328,7 @@ public sealed class JsonTokenizer : Tokenizer
             }
             if (_unkId is int u)
             {
-                if (_fuseUnk && lastUnk) output[^1] = output[^1] with { Offset = new Range(output[^1].Start, range.End) };
+                if (_fuseUnk && lastUnk) output[^1] = new EncodedToken(output[^1].Id, output[^1].Value, new Range(output[^1].Start, range.End));
                 else output.Add(new EncodedToken(u, _idToToken[u]!, range));
                 lastUnk = true;
             }

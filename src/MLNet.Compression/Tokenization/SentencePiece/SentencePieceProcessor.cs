@@ -79,10 +79,25 @@ public sealed class SentencePieceProcessor
     }
 
     /// <summary>Encodes text[start..end), appending pieces with offsets into text.</summary>
-    public void Encode(string text, int start, int end, List<EncodedToken> output)
+    public void Encode(string text, int start, int end, List<EncodedToken> output) => Encode(text, start, end, output, applyCharsMap: true);
+
+    /// <summary>
+    /// Encodes text[start..end) into <paramref name="output"/>: the precompiled character map only when it normalizes,
+    /// and a word starting at each piece that begins with "▁" (SentencePiece's words are the runs between spaces).
+    /// </summary>
+    public void Encode(string text, int start, int end, TokenBuffer output)
+    {
+        int first = output.Tokens.Count;
+        Encode(text, start, end, output.Tokens, output.Normalize);
+        if (!output.TracksWords) return;
+        for (int k = first; k < output.Tokens.Count; k++)
+            if (k == first || output.Tokens[k].Value.StartsWith('\u2581')) output.StartWordAt(k);
+    }
+
+    private void Encode(string text, int start, int end, List<EncodedToken> output, bool applyCharsMap)
     {
         if (end <= start) return;
-        string norm = Normalizer.Normalize(text, start, end, out int[] toOrig);
+        string norm = Normalizer.Normalize(text, start, end, out int[] toOrig, applyCharsMap);
         if (norm.Length == 0) return;
         if (Model.ModelType == 2) EncodeBpe(norm, toOrig, output);
         else EncodeUnigram(norm, toOrig, output);
