@@ -36,12 +36,19 @@ public sealed class BasicTokenizer
     /// <summary>Words never split or normalized.</summary>
     public IReadOnlySet<string> NeverSplit { get; }
 
+    /// <summary>
+    /// Whether the normalization steps run: dropping control characters, spaces around CJK ideographs, NFC, lower-casing
+    /// and accent stripping (the steps of Hugging Face's fast <c>BertNormalizer</c>). Off for text that is normalized
+    /// already: whitespace and punctuation still split.
+    /// </summary>
+    internal bool Normalizes { get; init; } = true;
+
     /// <summary>A word with, per UTF-16 char, the original range it came from.</summary>
     internal readonly record struct Word(string Text, int[] Starts, int[] Ends);
 
     /// <summary>
-    /// Splits text[start..end) into words. Without <paramref name="split"/> (pre-tokenization off) the cleaned and
-    /// normalized text is one word, whitespace written as spaces.
+    /// Splits text[start..end) into words. Without <paramref name="split"/> (pre-tokenization off) the text is one word,
+    /// with whitespace written as spaces and spaces put around CJK ideographs when normalizing.
     /// </summary>
     internal void Split(string text, int start, int end, List<Word> words, bool split = true)
     {
@@ -53,34 +60,39 @@ public sealed class BasicTokenizer
         {
             int cp = TextRules.CodePointAt(text, i, out int len);
             if (len == 2 && i + 2 > end) len = 1;
-            bool boundary = false;
-            if (cp == 0 || cp == 0xFFFD || TextRules.IsBertControl(cp)) { i += len; continue; }
-            if (TextRules.IsBertWhitespace(cp) || TextRules.IsPythonSpace(cp))
+            if (Normalizes && (cp == 0 || cp == 0xFFFD || TextRules.IsBertControl(cp))) { i += len; continue; }
+            bool space = TextRules.IsBertWhitespace(cp) || TextRules.IsPythonSpace(cp);
+            bool cjk = Normalizes && TokenizeChineseChars && TextRules.IsCjk(cp);
+            if (split)
             {
-                if (!split)
+                if (space) Flush(sb, starts, ends, words, split);
+                else if (cjk)
                 {
-                    // _clean_text writes every whitespace character as " ".
-                    sb.Append(' ');
-                    starts.Add(i);
-                    ends.Add(i + len);
-                    i += len;
-                    continue;
+                    Flush(sb, starts, ends, words, split);
+                    Append(sb, starts, ends, text, i, len);
+                    Flush(sb, starts, ends, words, split);
                 }
-                boundary = true;
+                else Append(sb, starts, ends, text, i, len);
             }
-            else if (split && TokenizeChineseChars && TextRules.IsCjk(cp))
+            else if (space && Normalizes) AppendSpace(sb, starts, ends, i, len);
+            else if (cjk)
             {
-                Flush(sb, starts, ends, words, split);
+                AppendSpace(sb, starts, ends, i, len);
                 Append(sb, starts, ends, text, i, len);
-                Flush(sb, starts, ends, words, split);
-                i += len;
-                continue;
+                AppendSpace(sb, starts, ends, i, len);
             }
-            if (boundary) Flush(sb, starts, ends, words, split);
             else Append(sb, starts, ends, text, i, len);
             i += len;
         }
         Flush(sb, starts, ends, words, split);
+    }
+
+    /// <summary>A space standing for text[i..i+len) (_clean_text writes whitespace as " ", CJK characters get one each side).</summary>
+    private static void AppendSpace(StringBuilder sb, List<int> starts, List<int> ends, int i, int len)
+    {
+        sb.Append(' ');
+        starts.Add(i);
+        ends.Add(i + len);
     }
 
     private static void Append(StringBuilder sb, List<int> starts, List<int> ends, string text, int i, int len)
@@ -104,6 +116,12 @@ public sealed class BasicTokenizer
         if (NeverSplit.Contains(token))
         {
             words.Add(new Word(token, s, e));
+            return;
+        }
+        if (!Normalizes)
+        {
+            if (split) SplitOnPunctuation(token, s, e, words);
+            else words.Add(new Word(token, s, e));
             return;
         }
         // transformers >= 4.29 normalizes to NFC before splitting, so composed and decomposed accents agree.

@@ -74,9 +74,9 @@ public sealed class BertTokenizer : PreTrainedTokenizer
     /// <inheritdoc />
     protected override string? ModelIdToToken(int id) => WordPiece.IdToToken(id);
 
-    /// <summary>The basic tokenizer without lower-casing and accent stripping, for text that is normalized already.</summary>
+    /// <summary>The basic tokenizer without its normalization steps, for text that is normalized already.</summary>
     private BasicTokenizer? Unnormalized => Basic is null ? null
-        : _unnormalized ??= new BasicTokenizer(doLowerCase: false, stripAccents: false, Basic.TokenizeChineseChars, Basic.NeverSplit);
+        : _unnormalized ??= new BasicTokenizer(Basic.DoLowerCase, Basic.StripAccents, Basic.TokenizeChineseChars, Basic.NeverSplit) { Normalizes = false };
 
     private BasicTokenizer? _unnormalized;
 
