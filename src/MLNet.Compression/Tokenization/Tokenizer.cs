@@ -26,11 +26,12 @@ namespace MLNet.Compression.Tokenization;
 /// Hugging Face's truncation, which may cut inside a word, is <see cref="EncodeToIds(string, int, bool)"/> and
 /// <see cref="Encode"/>.</item>
 /// <item><c>ConsiderNormalization = false</c> skips the model's normalization, for text that is normalized already:
-/// BERT's lower-casing and accent stripping, ALBERT's lower-casing, accent stripping and quote mapping, SentencePiece's
-/// precompiled character map, a tokenizer.json normalizer. Byte-level BPE and llama2.c have none. Whitespace handling
-/// that is part of the model (SentencePiece's "▁") stays.</item>
+/// BERT's dropping of control characters, spaces around CJK ideographs, NFC, lower-casing and accent stripping (what
+/// Hugging Face's fast <c>BertNormalizer</c> does), ALBERT's lower-casing, accent stripping and quote mapping,
+/// SentencePiece's precompiled character map, a tokenizer.json normalizer. Byte-level BPE and llama2.c have none.
+/// Whitespace handling that is part of the model (SentencePiece's "▁") stays.</item>
 /// <item><c>ConsiderPreTokenization = false</c> hands each text between added tokens to the model as one word: BERT skips
-/// its split on spaces, punctuation and CJK characters (so WordPiece sees the whole text), byte-level BPE skips GPT-2's
+/// its split on whitespace and punctuation (so WordPiece sees the whole text), byte-level BPE skips GPT-2's
 /// pattern (the bytes are still mapped), a tokenizer.json skips its splitting pre-tokenizers (keeping ByteLevel's byte
 /// mapping and Metaspace's "▁"). SentencePiece and llama2.c have no pre-tokenization.</item>
 /// <item><c>Decode(ids)</c> skips special tokens and applies <see cref="CleanUpTokenizationSpaces"/>, as
