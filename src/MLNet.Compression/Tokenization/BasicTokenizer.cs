@@ -21,8 +21,15 @@ public sealed class BasicTokenizer
         DoLowerCase = doLowerCase;
         StripAccents = stripAccents;
         TokenizeChineseChars = tokenizeChineseChars;
-        NeverSplit = new HashSet<string>(neverSplit ?? [], StringComparer.Ordinal);
+        var never = new HashSet<string>(neverSplit ?? [], StringComparer.Ordinal);
+        NeverSplit = never;
+        _neverSplit = never.GetAlternateLookup<ReadOnlySpan<char>>();
     }
+
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _neverSplit;
+
+    /// <summary>Whether <paramref name="word"/> is one of the words never split or normalized.</summary>
+    internal bool IsNeverSplit(ReadOnlySpan<char> word) => _neverSplit.Contains(word);
 
     /// <summary>Whether words are lower-cased.</summary>
     public bool DoLowerCase { get; }

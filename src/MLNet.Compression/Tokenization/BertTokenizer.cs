@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace MLNet.Compression.Tokenization;
 
 /// <summary>
@@ -82,6 +84,61 @@ public sealed class BertTokenizer : PreTrainedTokenizer
 
     /// <inheritdoc />
     protected override void TokenizeSegment(string text, int start, int end, TokenBuffer output)
+    {
+        if (Basic is null || !output.Normalize || !output.PreTokenize)
+        {
+            TokenizeGeneral(text, start, end, output);
+            return;
+        }
+        // Basic tokenization splits at whitespace before anything else, so each chunk between ASCII whitespace can be
+        // taken on its own. In a chunk of printable ASCII it only splits at each ASCII punctuation mark and lower-cases
+        // (NFC, accent stripping and the CJK and control-character rules change nothing there), so such a chunk is cut in
+        // place; any other chunk takes the general path.
+        int i = start;
+        while (i < end)
+        {
+            while (i < end && IsAsciiSpace(text[i])) i++;
+            int s = i;
+            while (i < end && !IsAsciiSpace(text[i])) i++;
+            if (i == s) break;
+            var chunk = text.AsSpan(s, i - s);
+            if (chunk.IndexOfAnyExceptInRange('!', '~') < 0 && !Basic.IsNeverSplit(chunk)) TokenizeAsciiChunk(text, s, i, output);
+            else TokenizeGeneral(text, s, i, output);
+        }
+    }
+
+    private static bool IsAsciiSpace(char c) => c is ' ' or '\t' or '\n' or '\r';
+
+    /// <summary>BERT's <c>_is_punctuation</c> on printable ASCII: every character that is not a letter or digit.</summary>
+    private static bool IsAsciiPunctuation(char c) => !char.IsAsciiLetterOrDigit(c);
+
+    private void TokenizeAsciiChunk(string text, int start, int end, TokenBuffer output)
+    {
+        int w = start;
+        for (int k = start; k <= end; k++)
+        {
+            if (k < end && !IsAsciiPunctuation(text[k])) continue;
+            if (k > w) TokenizeAsciiWord(text, w, k, output);
+            if (k < end) TokenizeAsciiWord(text, k, k + 1, output);
+            w = k + 1;
+        }
+    }
+
+    private void TokenizeAsciiWord(string text, int start, int end, TokenBuffer output)
+    {
+        output.StartWord();
+        var word = text.AsSpan(start, end - start);
+        if (!Basic!.DoLowerCase || !word.ContainsAnyInRange('A', 'Z') || word.Length > WordPiece.MaxInputCharsPerWord)
+        {
+            WordPiece.Tokenize(word, start, output.Tokens);
+            return;
+        }
+        Span<char> lower = stackalloc char[word.Length];
+        Ascii.ToLower(word, lower, out _);
+        WordPiece.Tokenize(lower, start, output.Tokens);
+    }
+
+    private void TokenizeGeneral(string text, int start, int end, TokenBuffer output)
     {
         var words = new List<BasicTokenizer.Word>();
         var basic = output.Normalize ? Basic : Unnormalized;

@@ -26,7 +26,7 @@ internal static class Gpt2PreTokenizer
         int i = start;
         while (i < end)
         {
-            int m = MatchAt(text, i, end);
+            int m = MatchEnd(text, i, end);
             output.Add((i, m));
             i = m;
         }
@@ -39,7 +39,8 @@ internal static class Gpt2PreTokenizer
         return KindOf(cp);
     }
 
-    private static int MatchAt(string text, int i, int end)
+    /// <summary>The end of the pattern's match that starts at <paramref name="i"/> (matches tile the text).</summary>
+    public static int MatchEnd(string text, int i, int end)
     {
         char c = text[i];
         // Contractions, case-sensitive as in GPT-2.
