@@ -130,12 +130,12 @@ public sealed class BertTokenizer : PreTrainedTokenizer
         var word = text.AsSpan(start, end - start);
         if (!Basic!.DoLowerCase || !word.ContainsAnyInRange('A', 'Z') || word.Length > WordPiece.MaxInputCharsPerWord)
         {
-            WordPiece.Tokenize(word, start, output.Tokens);
+            WordPiece.Tokenize(word, start, output);
             return;
         }
         Span<char> lower = stackalloc char[word.Length];
         Ascii.ToLower(word, lower, out _);
-        WordPiece.Tokenize(lower, start, output.Tokens);
+        WordPiece.Tokenize(lower, start, output);
     }
 
     private void TokenizeGeneral(string text, int start, int end, TokenBuffer output)
@@ -151,10 +151,10 @@ public sealed class BertTokenizer : PreTrainedTokenizer
             if (basic is not null && basic.NeverSplit.Contains(w.Text))
             {
                 int id = TokenToId(w.Text) ?? WordPiece.UnkId;
-                output.Tokens.Add(new EncodedToken(id, w.Text, new Range(w.Starts[0], w.Ends[^1])));
+                output.Add(id, w.Text, w.Starts[0], w.Ends[^1]);
                 continue;
             }
-            WordPiece.Tokenize(w.Text, w.Starts, w.Ends, output.Tokens);
+            WordPiece.Tokenize(w.Text, w.Starts, w.Ends, output);
         }
     }
 

@@ -32,8 +32,17 @@ internal static class Gpt2PreTokenizer
         }
     }
 
+    /// <summary>The kind of each ASCII character, looked up rather than classified (most text is ASCII).</summary>
+    private static readonly Kind[] AsciiKinds = Enumerable.Range(0, 128).Select(KindOf).ToArray();
+
     private static Kind KindAt(string text, int i, int end, out int len)
     {
+        char c = text[i];
+        if (c < 128)
+        {
+            len = 1;
+            return AsciiKinds[c];
+        }
         int cp = TextRules.CodePointAt(text, i, out len);
         if (i + len > end) len = 1;
         return KindOf(cp);

@@ -115,7 +115,7 @@ public sealed class Gpt2Tokenizer : PreTrainedTokenizer
             {
                 int s = ws + word.Starts[k], e = ws + word.Ends[k];
                 if (prefix) (s, e) = (s == 0 ? start : start + s - 1, e == 0 ? start : start + e - 1);
-                output.Tokens.Add(new EncodedToken(word.Ids[k], word.Values[k], new Range(s, e)));
+                output.Add(word.Ids[k], word.Values[k], s, e);
             }
             ws = we;
         }

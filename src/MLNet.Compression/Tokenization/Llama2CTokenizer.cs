@@ -160,7 +160,7 @@ public sealed class Llama2CTokenizer : Tokenizer
             // The merges run over the whole text; its words are the pieces that begin with a space.
             string piece = Piece(ids[i]);
             if (i == 0 || piece.StartsWith(' ')) output.StartWord();
-            output.Tokens.Add(new EncodedToken(ids[i], piece, new Range(starts[i], ends[i])));
+            output.Add(ids[i], piece, starts[i], ends[i]);
         }
     }
 

@@ -87,7 +87,7 @@ public abstract class PreTrainedTokenizer : Tokenizer
             if (seg.Token is { } tok)
             {
                 output.StartWord();
-                output.Tokens.Add(new EncodedToken(tok.Id, tok.Content, new Range(seg.Start, seg.End)));
+                output.Add(tok.Id, tok.Content, seg.Start, seg.End);
             }
             else TokenizeSegment(text, seg.Start, seg.End, output);
         }

@@ -70,17 +70,30 @@ public sealed class TemplatePostProcessor
         return tokens;
     }
 
-    /// <summary>The ids of <see cref="ApplySingle"/>.</summary>
-    internal List<int> SingleIds(List<EncodedToken> a)
+    /// <summary>Appends the ids of the single-text template's special tokens that come before the text.</summary>
+    internal void AddLeadingIds(List<int> ids)
     {
-        var ids = new List<int>(a.Count + Single.Count);
-        for (int i = 0; i < Single.Count; i++)
+        foreach (var p in Single)
+        {
+            if (p.Sequence != '\0') return;
+            ids.Add(p.Id);
+        }
+    }
+
+    /// <summary>
+    /// Appends the ids of the single-text template's special tokens that come after the text, whose ids fill
+    /// <paramref name="ids"/> from <paramref name="textStart"/> on (T5 adds no second eos).
+    /// </summary>
+    internal void AddTrailingIds(List<int> ids, int textStart)
+    {
+        int i = 0;
+        while (i < Single.Count && Single[i].Sequence == '\0') i++;
+        for (i++; i < Single.Count; i++)
         {
             var p = Single[i];
-            if (p.Sequence != '\0') foreach (var t in a) ids.Add(t.Id);
-            else if (!SkipsAfter(Single, i, a, null)) ids.Add(p.Id);
+            bool skip = SkipTrailingSpecialIfPresent == p.Id && Single[i - 1].Sequence != '\0' && ids.Count > textStart && ids[^1] == p.Id;
+            if (!skip) ids.Add(p.Id);
         }
-        return ids;
     }
 
     /// <summary>T5: the eos after a sequence is dropped if that sequence already ends with eos.</summary>

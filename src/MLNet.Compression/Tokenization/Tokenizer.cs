@@ -118,11 +118,7 @@ public abstract class Tokenizer : Microsoft.ML.Tokenizers.Tokenizer
     }
 
     /// <summary>Encodes text to ids, with or without the model's special tokens (<c>EncodeToIds(text)</c> adds them).</summary>
-    public IReadOnlyList<int> EncodeToIds(string text, bool addSpecialTokens)
-    {
-        var tokens = EncodeSequence(text);
-        return addSpecialTokens ? PostProcessor.SingleIds(tokens) : Ids(tokens);
-    }
+    public IReadOnlyList<int> EncodeToIds(string text, bool addSpecialTokens) => EncodeIds(text, addSpecialTokens);
 
     /// <summary>
     /// Encodes text to ids cut to <paramref name="maxTokenCount"/> as Hugging Face's <c>truncation=True</c> does: special
@@ -143,11 +139,7 @@ public abstract class Tokenizer : Microsoft.ML.Tokenizers.Tokenizer
     public IReadOnlyList<string> Tokenize(string text) => EncodeSequence(text).ConvertAll(t => t.Value);
 
     /// <summary>How many tokens <paramref name="text"/> encodes to, with or without special tokens (<c>CountTokens(text)</c> counts them).</summary>
-    public int CountTokens(string text, bool addSpecialTokens)
-    {
-        var tokens = EncodeSequence(text);
-        return tokens.Count + (addSpecialTokens ? PostProcessor.CountAdded(tokens) : 0);
-    }
+    public int CountTokens(string text, bool addSpecialTokens) => EncodeIds(text, addSpecialTokens).Count;
 
     /// <summary>
     /// Encodes one text or a pair into model input. With <paramref name="truncation"/>, the result is cut to
@@ -185,6 +177,19 @@ public abstract class Tokenizer : Microsoft.ML.Tokenizers.Tokenizer
     /// <summary>Tokens of one text without special tokens.</summary>
     internal List<EncodedToken> EncodeSequence(string text) => Run(text, new TokenBuffer()).Tokens;
 
+    /// <summary>The ids of one text, the single-text template's special tokens written around them without a second pass.</summary>
+    private List<int> EncodeIds(string text, bool addSpecialTokens)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        // About four characters a token in English text; the list grows if not.
+        var ids = new List<int>(text.Length / 4 + 8);
+        if (addSpecialTokens) PostProcessor.AddLeadingIds(ids);
+        int textStart = ids.Count;
+        Run(text, new TokenBuffer(ids));
+        if (addSpecialTokens) PostProcessor.AddTrailingIds(ids, textStart);
+        return ids;
+    }
+
     /// <summary>Encodes into <paramref name="output"/>; lone surrogates are read as U+FFFD so no input can crash.</summary>
     private TokenBuffer Run(string text, TokenBuffer output)
     {
@@ -212,7 +217,7 @@ public abstract class Tokenizer : Microsoft.ML.Tokenizers.Tokenizer
     {
         string s = text ?? textSpan.ToString();
         if (settings.MaxTokenCount == int.MaxValue && settings.ConsiderNormalization && settings.ConsiderPreTokenization)
-            return new EncodeResults<int> { Tokens = PostProcessor.SingleIds(EncodeSequence(s)), NormalizedText = null, CharsConsumed = s.Length };
+            return new EncodeResults<int> { Tokens = EncodeIds(s, addSpecialTokens: true), NormalizedText = null, CharsConsumed = s.Length };
         var (tokens, consumed) = EncodeWithin(s, settings);
         return new EncodeResults<int> { Tokens = Ids(tokens), NormalizedText = null, CharsConsumed = consumed };
     }

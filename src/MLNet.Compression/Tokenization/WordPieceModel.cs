@@ -60,20 +60,20 @@ public sealed class WordPieceModel
     public int? TokenToId(string token) => _vocab.TryGetValue(token, out int id) ? id : null;
 
     /// <summary>Cuts one word; <paramref name="starts"/>/<paramref name="ends"/> give each char's original range.</summary>
-    internal void Tokenize(string word, int[] starts, int[] ends, List<EncodedToken> output) =>
+    internal void Tokenize(string word, int[] starts, int[] ends, TokenBuffer output) =>
         Tokenize(word.AsSpan(), new CharRanges(starts, ends), output);
 
     /// <summary>Cuts one word that stands where it is in the text: char k came from <c>offset + k</c>.</summary>
-    internal void Tokenize(ReadOnlySpan<char> word, int offset, List<EncodedToken> output) =>
+    internal void Tokenize(ReadOnlySpan<char> word, int offset, TokenBuffer output) =>
         Tokenize(word, new ShiftedChars(offset), output);
 
-    private void Tokenize<TOrigin>(ReadOnlySpan<char> word, TOrigin origin, List<EncodedToken> output) where TOrigin : struct, ICharOrigin
+    private void Tokenize<TOrigin>(ReadOnlySpan<char> word, TOrigin origin, TokenBuffer output) where TOrigin : struct, ICharOrigin
     {
         int codePoints = 0;
         foreach (char c in word) if (!char.IsLowSurrogate(c)) codePoints++;
         if (codePoints > MaxInputCharsPerWord)
         {
-            output.Add(new EncodedToken(UnkId, UnkToken, new Range(origin.Start(0), origin.End(word.Length - 1))));
+            output.Add(UnkId, UnkToken, origin.Start(0), origin.End(word.Length - 1));
             return;
         }
         int mark = output.Count;
@@ -94,11 +94,11 @@ public sealed class WordPieceModel
             }
             if (found < 0)
             {
-                output.RemoveRange(mark, output.Count - mark);
-                output.Add(new EncodedToken(UnkId, UnkToken, new Range(origin.Start(0), origin.End(word.Length - 1))));
+                output.RemoveFrom(mark);
+                output.Add(UnkId, UnkToken, origin.Start(0), origin.End(word.Length - 1));
                 return;
             }
-            output.Add(new EncodedToken(found, _idToToken[found], new Range(origin.Start(start), origin.End(end - 1))));
+            output.Add(found, _idToToken[found], origin.Start(start), origin.End(end - 1));
             start = end;
         }
     }

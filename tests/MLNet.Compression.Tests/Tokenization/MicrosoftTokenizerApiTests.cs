@@ -237,6 +237,20 @@ public class MicrosoftTokenizerApiTests
     }
 
     [Fact]
+    public void T5_TextEndingInEos_GetsNoSecondEosOnEveryPath()
+    {
+        // transformers' T5Tokenizer._add_eos_if_not_present: "Paris</s>" ends with one </s> (id 1), not two.
+        var own = TokenizerFixtures.Real("t5");
+        MLTokenizer ml = own;
+        int[] expected = [1919, 1];
+        Assert.Equal(expected, ml.EncodeToIds("Paris</s>"));
+        Assert.Equal(expected, ml.EncodeToTokens("Paris</s>", out _).Select(t => t.Id));
+        Assert.Equal(expected, own.Encode("Paris</s>").Ids);
+        Assert.Equal(2, ml.CountTokens("Paris</s>"));
+        Assert.Equal(expected, ml.EncodeToIds("Paris"));
+    }
+
+    [Fact]
     public void MaxTokenCount_BelowOneIsRejected()
     {
         MLTokenizer ml = TokenizerFixtures.Real("bert-base-uncased");

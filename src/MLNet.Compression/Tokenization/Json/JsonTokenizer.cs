@@ -265,7 +265,7 @@ public sealed class JsonTokenizer : Tokenizer
             if (seg.Token is { } t)
             {
                 output.StartWord();
-                output.Tokens.Add(new EncodedToken(t.Id, t.Content, new Range(seg.Start, seg.End)));
+                output.Add(t.Id, t.Content, seg.Start, seg.End);
             }
             else EncodeSegment(text, seg.Start, seg.End, output);
         }
@@ -285,17 +285,21 @@ public sealed class JsonTokenizer : Tokenizer
             switch (_kind)
             {
                 case ModelKind.WordPiece:
-                    _wordPiece!.Tokenize(p.Text, p.Starts, p.Ends, output.Tokens);
+                    _wordPiece!.Tokenize(p.Text, p.Starts, p.Ends, output);
                     break;
                 case ModelKind.Unigram:
                 {
                     var local = new List<EncodedToken>();
                     _unigram!.Encode(p.Text, 0, p.Length, local);
-                    foreach (var t in local) output.Tokens.Add(new EncodedToken(t.Id, t.Value, Map(p, t.Start, t.End)));
+                    foreach (var t in local)
+                    {
+                        var r = Map(p, t.Start, t.End);
+                        output.Add(t.Id, t.Value, r.Start.Value, r.End.Value);
+                    }
                     break;
                 }
                 default:
-                    EncodeBpe(p, output.Tokens);
+                    EncodeBpe(p, output);
                     break;
             }
         }
@@ -304,7 +308,7 @@ public sealed class JsonTokenizer : Tokenizer
     private static Range Map(NormalizedText p, int a, int b) =>
         new(p.Starts[Math.Min(a, p.Length - 1)], b > a ? p.Ends[b - 1] : p.Starts[Math.Min(a, p.Length - 1)]);
 
-    private void EncodeBpe(NormalizedText p, List<EncodedToken> output)
+    private void EncodeBpe(NormalizedText p, TokenBuffer output)
     {
         int pos = 0;
         bool lastUnk = false;
@@ -314,22 +318,22 @@ public sealed class JsonTokenizer : Tokenizer
                       - (_bpe.EndOfWordSuffix is { } suf && piece.EndsWith(suf, StringComparison.Ordinal) ? suf.Length : 0);
             var range = Map(p, pos, pos + len);
             pos += len;
-            if (_vocab.TryGetValue(piece, out int id)) { output.Add(new EncodedToken(id, piece, range)); lastUnk = false; continue; }
+            if (_vocab.TryGetValue(piece, out int id)) { output.Add(id, piece, range.Start.Value, range.End.Value); lastUnk = false; continue; }
             if (_bpe.ByteFallback)
             {
                 var bytes = System.Text.Encoding.UTF8.GetBytes(piece);
                 bool all = bytes.All(b => _vocab.ContainsKey($"<0x{b:X2}>"));
                 if (all)
                 {
-                    foreach (var b in bytes) output.Add(new EncodedToken(_vocab[$"<0x{b:X2}>"], $"<0x{b:X2}>", range));
+                    foreach (var b in bytes) output.Add(_vocab[$"<0x{b:X2}>"], $"<0x{b:X2}>", range.Start.Value, range.End.Value);
                     lastUnk = false;
                     continue;
                 }
             }
             if (_unkId is int u)
             {
-                if (_fuseUnk && lastUnk) output[^1] = new EncodedToken(output[^1].Id, output[^1].Value, new Range(output[^1].Start, range.End));
-                else output.Add(new EncodedToken(u, _idToToken[u]!, range));
+                if (_fuseUnk && lastUnk) output.ExtendLast(range.End.Value);
+                else output.Add(u, _idToToken[u]!, range.Start.Value, range.End.Value);
                 lastUnk = true;
             }
         }

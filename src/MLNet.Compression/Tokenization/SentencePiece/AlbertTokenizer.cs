@@ -62,9 +62,9 @@ public sealed class AlbertTokenizer : SentencePieceTokenizer
         string pre = string.Join(' ', sb.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries));
         var local = new TokenBuffer(output.Normalize, output.PreTokenize, output.TracksWords);
         Processor.Encode(pre, 0, pre.Length, local);
-        int first = output.Tokens.Count;
+        int first = output.Count;
         foreach (int w in local.WordStarts) output.StartWordAt(first + w);
         // Pieces of the preprocessed text map back only to the whole segment.
-        foreach (var t in local.Tokens) output.Tokens.Add(new EncodedToken(t.Id, t.Value, new Range(start, end)));
+        foreach (var t in local.Tokens) output.Add(t.Id, t.Value, start, end);
     }
 }

@@ -73,13 +73,18 @@ public sealed class SentencePieceProcessor
     /// <summary>Encodes text to ids, as <c>SentencePieceProcessor.encode(text)</c>.</summary>
     public List<int> EncodeToIds(string text)
     {
-        var tokens = new List<EncodedToken>();
-        Encode(TextRules.ReplaceLoneSurrogates(text), 0, text.Length, tokens);
-        return tokens.ConvertAll(t => t.Id);
+        var ids = new List<int>();
+        Encode(TextRules.ReplaceLoneSurrogates(text), 0, text.Length, new TokenBuffer(ids));
+        return ids;
     }
 
     /// <summary>Encodes text[start..end), appending pieces with offsets into text.</summary>
-    public void Encode(string text, int start, int end, List<EncodedToken> output) => Encode(text, start, end, output, applyCharsMap: true);
+    public void Encode(string text, int start, int end, List<EncodedToken> output)
+    {
+        var buffer = new TokenBuffer();
+        Encode(text, start, end, buffer);
+        output.AddRange(buffer.Tokens);
+    }
 
     /// <summary>
     /// Encodes text[start..end) into <paramref name="output"/>: the precompiled character map only when it normalizes,
@@ -87,20 +92,17 @@ public sealed class SentencePieceProcessor
     /// </summary>
     public void Encode(string text, int start, int end, TokenBuffer output)
     {
-        int first = output.Tokens.Count;
-        Encode(text, start, end, output.Tokens, output.Normalize);
+        int first = output.Count;
+        if (end > start)
+        {
+            string norm = Normalizer.Normalize(text, start, end, out int[] toOrig, output.Normalize);
+            if (norm.Length == 0) return;
+            if (Model.ModelType == 2) EncodeBpe(norm, toOrig, output);
+            else EncodeUnigram(norm, toOrig, output);
+        }
         if (!output.TracksWords) return;
-        for (int k = first; k < output.Tokens.Count; k++)
+        for (int k = first; k < output.Count; k++)
             if (k == first || output.Tokens[k].Value.StartsWith('\u2581')) output.StartWordAt(k);
-    }
-
-    private void Encode(string text, int start, int end, List<EncodedToken> output, bool applyCharsMap)
-    {
-        if (end <= start) return;
-        string norm = Normalizer.Normalize(text, start, end, out int[] toOrig, applyCharsMap);
-        if (norm.Length == 0) return;
-        if (Model.ModelType == 2) EncodeBpe(norm, toOrig, output);
-        else EncodeUnigram(norm, toOrig, output);
     }
 
     /// <summary>
@@ -108,7 +110,7 @@ public sealed class SentencePieceProcessor
     /// edge scored by its log-probability; a character no piece covers gets an unknown edge scored min_score - 10.
     /// Ties keep the earlier-found path.
     /// </summary>
-    private void EncodeUnigram(string s, int[] toOrig, List<EncodedToken> output)
+    private void EncodeUnigram(string s, int[] toOrig, TokenBuffer output)
     {
         const float UnkPenalty = 10f;
         float unkScore = _minScore - UnkPenalty;
@@ -166,7 +168,9 @@ public sealed class SentencePieceProcessor
             var (a, b, id) = path[i];
             if (id == UnkId)
                 while (i + 1 < path.Count && path[i + 1].Id == UnkId) b = path[++i].End;
-            output.Add(new EncodedToken(id, s[a..b], new Range(toOrig[a], Math.Max(toOrig[a], toOrig[b]))));
+            // A known piece is the vocabulary's own string; an unknown run keeps its text (only read when tokens are kept).
+            string value = id != UnkId ? Model.Pieces[id].Text : output.KeepsTokens ? s[a..b] : "";
+            output.Add(id, value, toOrig[a], Math.Max(toOrig[a], toOrig[b]));
         }
     }
 
@@ -182,7 +186,7 @@ public sealed class SentencePieceProcessor
     /// concatenation is a piece with the highest score (leftmost on ties); pieces left outside the vocabulary become
     /// bytes when byte_fallback is on, else the unknown piece.
     /// </summary>
-    private void EncodeBpe(string s, int[] toOrig, List<EncodedToken> output)
+    private void EncodeBpe(string s, int[] toOrig, TokenBuffer output)
     {
         var syms = new List<(int Start, int End)>();
         for (int i = 0; i < s.Length;)
@@ -211,10 +215,10 @@ public sealed class SentencePieceProcessor
         Span<byte> buf = stackalloc byte[4];
         foreach (var (a, b) in syms)
         {
-            var range = new Range(toOrig[a], Math.Max(toOrig[a], toOrig[b]));
+            int rs = toOrig[a], re = Math.Max(toOrig[a], toOrig[b]);
             if (_lookup.TryGetValue(span[a..b], out int id))
             {
-                output.Add(new EncodedToken(id, s[a..b], range));
+                output.Add(id, Model.Pieces[id].Text, rs, re);
                 continue;
             }
             if (Model.ByteFallback)
@@ -223,11 +227,11 @@ public sealed class SentencePieceProcessor
                 for (int k = 0; k < n; k++)
                 {
                     int bid = _byteIds[buf[k]];
-                    output.Add(new EncodedToken(bid >= 0 ? bid : UnkId, bid >= 0 ? Model.Pieces[bid].Text : Model.Pieces[UnkId].Text, range));
+                    output.Add(bid >= 0 ? bid : UnkId, bid >= 0 ? Model.Pieces[bid].Text : Model.Pieces[UnkId].Text, rs, re);
                 }
                 continue;
             }
-            output.Add(new EncodedToken(UnkId, s[a..b], range));
+            output.Add(UnkId, output.KeepsTokens ? s[a..b] : "", rs, re);
         }
     }
 
