@@ -10,6 +10,7 @@ namespace MLNet.Compression.Tokenization;
 public sealed class SentencePieceProcessor
 {
     private readonly Dictionary<string, int> _pieceToId = new(StringComparer.Ordinal);
+    private readonly PieceTrie _trie;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly int[] _byteIds = Enumerable.Repeat(-1, 256).ToArray();
     private readonly int _maxPieceLength;
@@ -43,6 +44,7 @@ public sealed class SentencePieceProcessor
         foreach (var (id, p) in model.Pieces.Select((p, i) => (i, p)))
             if (p.Type is PieceType.Control or PieceType.Unknown or PieceType.Byte) _reserved.TryAdd(p.Text, id);
         _lookup = _pieceToId.GetAlternateLookup<ReadOnlySpan<char>>();
+        _trie = new PieceTrie(_pieceToId.Select(kv => (kv.Key, kv.Value)));
         UnkId = model.UnkId;
     }
 
@@ -127,11 +129,14 @@ public sealed class SentencePieceProcessor
             float baseScore = bestScore[pos];
             int charLen = char.IsHighSurrogate(s[pos]) && pos + 1 < n && char.IsLowSurrogate(s[pos + 1]) ? 2 : 1;
             bool single = false;
-            int maxEnd = Math.Min(n, pos + _maxPieceLength);
-            for (int e = pos + 1; e <= maxEnd; e++)
+            int node = PieceTrie.Root;
+            for (int e = pos + 1; e <= n; e++)
             {
+                node = _trie.Step(node, s[e - 1]);
+                if (node < 0) break;
                 if (e < n && char.IsLowSurrogate(s[e]) && char.IsHighSurrogate(s[e - 1])) continue;
-                if (!_lookup.TryGetValue(span[pos..e], out int id)) continue;
+                int id = _trie.PieceAt(node);
+                if (id < 0) continue;
                 var piece = Model.Pieces[id];
                 if (piece.Type == PieceType.Unused) continue;
                 int chars = CountChars(span[pos..e]);
