@@ -8,17 +8,29 @@ namespace MLNet.Compression.Benchmarks;
 /// <summary>
 /// Tokens per second for every tokenizer over all CrowS-Pairs sentences (sent_more + sent_less) and StereoSet dev
 /// sentences (intrasentence prompts with each choice filled in, intersentence contexts and choices), one thread.
-/// Run: <c>dotnet run -c Release --project benchmarks/MLNet.Compression.Benchmarks -- tokenizers [--repeat N]</c>.
-/// "cold" is the first pass over a freshly loaded tokenizer (GPT-2's BPE cache empty), "warm" the best of N later passes.
+/// Run: <c>dotnet run -c Release --project benchmarks/MLNet.Compression.Benchmarks -- tokenizers [--repeat N] [--rounds N] [--compare]</c>.
+/// "cold" is the first pass over a freshly loaded tokenizer (GPT-2's BPE cache empty), "warm" the best of N later passes;
+/// then <see cref="TokenizerComparison"/> sets them beside Microsoft.ML.Tokenizers' and Hugging Face's Rust tokenizers
+/// (<c>--compare</c> runs only that).
 /// </summary>
 public static class TokenizerThroughput
 {
     public static void Run(string[] args)
     {
-        int repeat = 5;
-        for (int i = 0; i < args.Length - 1; i++) if (args[i] == "--repeat") repeat = int.Parse(args[i + 1]);
+        int repeat = 5, rounds = 7;
+        for (int i = 0; i < args.Length - 1; i++)
+        {
+            if (args[i] == "--repeat") repeat = int.Parse(args[i + 1]);
+            if (args[i] == "--rounds") rounds = int.Parse(args[i + 1]);
+        }
         string shared = FindShared();
         var sentences = LoadSentences(shared);
+        if (!args.Contains("--compare")) Throughput(shared, sentences, repeat);
+        TokenizerComparison.Run(shared, sentences, rounds);
+    }
+
+    private static void Throughput(string shared, List<string> sentences, int repeat)
+    {
         long chars = sentences.Sum(s => (long)s.Length);
         Console.WriteLine($"{sentences.Count} sentences ({chars} chars): CrowS-Pairs sent_more+sent_less, StereoSet intra+inter dev; 1 thread, {repeat} warm passes");
         Console.WriteLine($"{"tokenizer",-22} {"tokens",9} {"load ms",8} {"cold tok/s",12} {"warm tok/s",12} {"warm sent/s",12}");

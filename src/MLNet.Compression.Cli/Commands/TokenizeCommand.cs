@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using MLNet.Compression.Tokenization;
+using EncodedToken = Microsoft.ML.Tokenizers.EncodedToken;
 
 namespace MLNet.Compression.Cli;
 

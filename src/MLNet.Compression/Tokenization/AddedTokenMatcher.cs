@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace MLNet.Compression.Tokenization;
 
 /// <summary>
@@ -8,12 +10,14 @@ namespace MLNet.Compression.Tokenization;
 internal sealed class AddedTokenMatcher
 {
     private readonly Dictionary<char, AddedToken[]> _byFirstChar;
+    private readonly SearchValues<char> _firstChars;
 
     public AddedTokenMatcher(IEnumerable<AddedToken> tokens)
     {
         _byFirstChar = tokens.Where(t => t.Content.Length > 0)
             .GroupBy(t => t.Content[0])
             .ToDictionary(g => g.Key, g => g.OrderByDescending(t => t.Content.Length).ToArray());
+        _firstChars = SearchValues.Create(_byFirstChar.Keys.ToArray());
     }
 
     public bool IsEmpty => _byFirstChar.Count == 0;
@@ -27,6 +31,10 @@ internal sealed class AddedTokenMatcher
         int textStart = 0;
         for (int i = 0; i < text.Length;)
         {
+            // Jump to the next character that starts an added token (a vectorized search; most text holds none).
+            int next = text.AsSpan(i).IndexOfAny(_firstChars);
+            if (next < 0) break;
+            i += next;
             AddedToken? match = null;
             if (_byFirstChar.TryGetValue(text[i], out var candidates))
             {

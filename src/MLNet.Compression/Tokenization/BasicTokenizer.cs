@@ -21,8 +21,15 @@ public sealed class BasicTokenizer
         DoLowerCase = doLowerCase;
         StripAccents = stripAccents;
         TokenizeChineseChars = tokenizeChineseChars;
-        NeverSplit = new HashSet<string>(neverSplit ?? [], StringComparer.Ordinal);
+        var never = new HashSet<string>(neverSplit ?? [], StringComparer.Ordinal);
+        NeverSplit = never;
+        _neverSplit = never.GetAlternateLookup<ReadOnlySpan<char>>();
     }
+
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _neverSplit;
+
+    /// <summary>Whether <paramref name="word"/> is one of the words never split or normalized.</summary>
+    internal bool IsNeverSplit(ReadOnlySpan<char> word) => _neverSplit.Contains(word);
 
     /// <summary>Whether words are lower-cased.</summary>
     public bool DoLowerCase { get; }
@@ -36,11 +43,21 @@ public sealed class BasicTokenizer
     /// <summary>Words never split or normalized.</summary>
     public IReadOnlySet<string> NeverSplit { get; }
 
+    /// <summary>
+    /// Whether the normalization steps run: dropping control characters, spaces around CJK ideographs, NFC, lower-casing
+    /// and accent stripping (the steps of Hugging Face's fast <c>BertNormalizer</c>). Off for text that is normalized
+    /// already: whitespace and punctuation still split.
+    /// </summary>
+    internal bool Normalizes { get; init; } = true;
+
     /// <summary>A word with, per UTF-16 char, the original range it came from.</summary>
     internal readonly record struct Word(string Text, int[] Starts, int[] Ends);
 
-    /// <summary>Splits text[start..end) into words.</summary>
-    internal void Split(string text, int start, int end, List<Word> words)
+    /// <summary>
+    /// Splits text[start..end) into words. Without <paramref name="split"/> (pre-tokenization off) the text is one word,
+    /// with whitespace written as spaces and spaces put around CJK ideographs when normalizing.
+    /// </summary>
+    internal void Split(string text, int start, int end, List<Word> words, bool split = true)
     {
         var sb = new StringBuilder();
         var starts = new List<int>();
@@ -50,22 +67,39 @@ public sealed class BasicTokenizer
         {
             int cp = TextRules.CodePointAt(text, i, out int len);
             if (len == 2 && i + 2 > end) len = 1;
-            bool boundary = false;
-            if (cp == 0 || cp == 0xFFFD || TextRules.IsBertControl(cp)) { i += len; continue; }
-            if (TextRules.IsBertWhitespace(cp) || TextRules.IsPythonSpace(cp)) boundary = true;
-            else if (TokenizeChineseChars && TextRules.IsCjk(cp))
+            if (Normalizes && (cp == 0 || cp == 0xFFFD || TextRules.IsBertControl(cp))) { i += len; continue; }
+            bool space = TextRules.IsBertWhitespace(cp) || TextRules.IsPythonSpace(cp);
+            bool cjk = Normalizes && TokenizeChineseChars && TextRules.IsCjk(cp);
+            if (split)
             {
-                Flush(sb, starts, ends, words);
-                Append(sb, starts, ends, text, i, len);
-                Flush(sb, starts, ends, words);
-                i += len;
-                continue;
+                if (space) Flush(sb, starts, ends, words, split);
+                else if (cjk)
+                {
+                    Flush(sb, starts, ends, words, split);
+                    Append(sb, starts, ends, text, i, len);
+                    Flush(sb, starts, ends, words, split);
+                }
+                else Append(sb, starts, ends, text, i, len);
             }
-            if (boundary) Flush(sb, starts, ends, words);
+            else if (space && Normalizes) AppendSpace(sb, starts, ends, i, len);
+            else if (cjk)
+            {
+                AppendSpace(sb, starts, ends, i, len);
+                Append(sb, starts, ends, text, i, len);
+                AppendSpace(sb, starts, ends, i, len);
+            }
             else Append(sb, starts, ends, text, i, len);
             i += len;
         }
-        Flush(sb, starts, ends, words);
+        Flush(sb, starts, ends, words, split);
+    }
+
+    /// <summary>A space standing for text[i..i+len) (_clean_text writes whitespace as " ", CJK characters get one each side).</summary>
+    private static void AppendSpace(StringBuilder sb, List<int> starts, List<int> ends, int i, int len)
+    {
+        sb.Append(' ');
+        starts.Add(i);
+        ends.Add(i + len);
     }
 
     private static void Append(StringBuilder sb, List<int> starts, List<int> ends, string text, int i, int len)
@@ -78,7 +112,7 @@ public sealed class BasicTokenizer
         }
     }
 
-    private void Flush(StringBuilder sb, List<int> starts, List<int> ends, List<Word> words)
+    private void Flush(StringBuilder sb, List<int> starts, List<int> ends, List<Word> words, bool split)
     {
         if (sb.Length == 0) return;
         string token = sb.ToString();
@@ -91,6 +125,12 @@ public sealed class BasicTokenizer
             words.Add(new Word(token, s, e));
             return;
         }
+        if (!Normalizes)
+        {
+            if (split) SplitOnPunctuation(token, s, e, words);
+            else words.Add(new Word(token, s, e));
+            return;
+        }
         // transformers >= 4.29 normalizes to NFC before splitting, so composed and decomposed accents agree.
         if (!IsAscii(token) && !token.IsNormalized(NormalizationForm.FormC)) (token, s, e) = Nfc(token, s, e);
         if (NeverSplit.Contains(token))
@@ -100,7 +140,8 @@ public sealed class BasicTokenizer
         }
         bool strip = StripAccents ?? DoLowerCase;
         if (DoLowerCase || strip) (token, s, e) = Normalize(token, s, e, DoLowerCase, strip);
-        SplitOnPunctuation(token, s, e, words);
+        if (split) SplitOnPunctuation(token, s, e, words);
+        else words.Add(new Word(token, s, e));
     }
 
     private static bool IsAscii(string s)

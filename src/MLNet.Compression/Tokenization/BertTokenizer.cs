@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace MLNet.Compression.Tokenization;
 
 /// <summary>
@@ -74,18 +76,82 @@ public sealed class BertTokenizer : PreTrainedTokenizer
     /// <inheritdoc />
     protected override string? ModelIdToToken(int id) => WordPiece.IdToToken(id);
 
+    /// <summary>The basic tokenizer without its normalization steps, for text that is normalized already.</summary>
+    private BasicTokenizer? Unnormalized => Basic is null ? null
+        : _unnormalized ??= new BasicTokenizer(Basic.DoLowerCase, Basic.StripAccents, Basic.TokenizeChineseChars, Basic.NeverSplit) { Normalizes = false };
+
+    private BasicTokenizer? _unnormalized;
+
     /// <inheritdoc />
-    protected override void TokenizeSegment(string text, int start, int end, List<EncodedToken> output)
+    protected override void TokenizeSegment(string text, int start, int end, TokenBuffer output)
+    {
+        if (Basic is null || !output.Normalize || !output.PreTokenize)
+        {
+            TokenizeGeneral(text, start, end, output);
+            return;
+        }
+        // Basic tokenization splits at whitespace before anything else, so each chunk between ASCII whitespace can be
+        // taken on its own. In a chunk of printable ASCII it only splits at each ASCII punctuation mark and lower-cases
+        // (NFC, accent stripping and the CJK and control-character rules change nothing there), so such a chunk is cut in
+        // place; any other chunk takes the general path.
+        int i = start;
+        while (i < end)
+        {
+            while (i < end && IsAsciiSpace(text[i])) i++;
+            int s = i;
+            while (i < end && !IsAsciiSpace(text[i])) i++;
+            if (i == s) break;
+            var chunk = text.AsSpan(s, i - s);
+            if (chunk.IndexOfAnyExceptInRange('!', '~') < 0 && !Basic.IsNeverSplit(chunk)) TokenizeAsciiChunk(text, s, i, output);
+            else TokenizeGeneral(text, s, i, output);
+        }
+    }
+
+    private static bool IsAsciiSpace(char c) => c is ' ' or '\t' or '\n' or '\r';
+
+    /// <summary>BERT's <c>_is_punctuation</c> on printable ASCII: every character that is not a letter or digit.</summary>
+    private static bool IsAsciiPunctuation(char c) => !char.IsAsciiLetterOrDigit(c);
+
+    private void TokenizeAsciiChunk(string text, int start, int end, TokenBuffer output)
+    {
+        int w = start;
+        for (int k = start; k <= end; k++)
+        {
+            if (k < end && !IsAsciiPunctuation(text[k])) continue;
+            if (k > w) TokenizeAsciiWord(text, w, k, output);
+            if (k < end) TokenizeAsciiWord(text, k, k + 1, output);
+            w = k + 1;
+        }
+    }
+
+    private void TokenizeAsciiWord(string text, int start, int end, TokenBuffer output)
+    {
+        output.StartWord();
+        var word = text.AsSpan(start, end - start);
+        if (!Basic!.DoLowerCase || !word.ContainsAnyInRange('A', 'Z') || word.Length > WordPiece.MaxInputCharsPerWord)
+        {
+            WordPiece.Tokenize(word, start, output);
+            return;
+        }
+        Span<char> lower = stackalloc char[word.Length];
+        Ascii.ToLower(word, lower, out _);
+        WordPiece.Tokenize(lower, start, output);
+    }
+
+    private void TokenizeGeneral(string text, int start, int end, TokenBuffer output)
     {
         var words = new List<BasicTokenizer.Word>();
-        if (Basic is not null) Basic.Split(text, start, end, words);
-        else WhitespaceWords(text, start, end, words);
+        var basic = output.Normalize ? Basic : Unnormalized;
+        if (basic is not null) basic.Split(text, start, end, words, output.PreTokenize);
+        else if (output.PreTokenize) WhitespaceWords(text, start, end, words);
+        else WholeSegment(text, start, end, words);
         foreach (var w in words)
         {
-            if (Basic is not null && Basic.NeverSplit.Contains(w.Text))
+            output.StartWord();
+            if (basic is not null && basic.NeverSplit.Contains(w.Text))
             {
                 int id = TokenToId(w.Text) ?? WordPiece.UnkId;
-                output.Add(new EncodedToken(id, w.Text, new Range(w.Starts[0], w.Ends[^1])));
+                output.Add(id, w.Text, w.Starts[0], w.Ends[^1]);
                 continue;
             }
             WordPiece.Tokenize(w.Text, w.Starts, w.Ends, output);
@@ -108,6 +174,15 @@ public sealed class BertTokenizer : PreTrainedTokenizer
                 words.Add(new BasicTokenizer.Word(text[s..i], starts, ends));
             }
         }
+    }
+
+    private static void WholeSegment(string text, int start, int end, List<BasicTokenizer.Word> words)
+    {
+        if (end <= start) return;
+        var starts = new int[end - start];
+        var ends = new int[end - start];
+        for (int k = 0; k < starts.Length; k++) { starts[k] = start + k; ends[k] = start + k + 1; }
+        words.Add(new BasicTokenizer.Word(text[start..end], starts, ends));
     }
 
     /// <summary>transformers: <c>" ".join(tokens).replace(" ##", "").strip()</c>.</summary>

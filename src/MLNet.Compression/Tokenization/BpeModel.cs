@@ -66,7 +66,8 @@ public sealed class BpeModel
         return result;
     }
 
-    private string[] MergeUncached(string word)
+    /// <summary>The merged pieces of one word, without the cache (for callers that cache whole words themselves).</summary>
+    internal string[] MergeUncached(string word)
     {
         var symbols = new List<string>(word.Length);
         for (int i = 0; i < word.Length;)

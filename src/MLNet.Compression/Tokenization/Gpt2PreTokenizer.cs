@@ -26,20 +26,30 @@ internal static class Gpt2PreTokenizer
         int i = start;
         while (i < end)
         {
-            int m = MatchAt(text, i, end);
+            int m = MatchEnd(text, i, end);
             output.Add((i, m));
             i = m;
         }
     }
 
+    /// <summary>The kind of each ASCII character, looked up rather than classified (most text is ASCII).</summary>
+    private static readonly Kind[] AsciiKinds = Enumerable.Range(0, 128).Select(KindOf).ToArray();
+
     private static Kind KindAt(string text, int i, int end, out int len)
     {
+        char c = text[i];
+        if (c < 128)
+        {
+            len = 1;
+            return AsciiKinds[c];
+        }
         int cp = TextRules.CodePointAt(text, i, out len);
         if (i + len > end) len = 1;
         return KindOf(cp);
     }
 
-    private static int MatchAt(string text, int i, int end)
+    /// <summary>The end of the pattern's match that starts at <paramref name="i"/> (matches tile the text).</summary>
+    public static int MatchEnd(string text, int i, int end)
     {
         char c = text[i];
         // Contractions, case-sensitive as in GPT-2.

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 
 namespace MLNet.Compression.Tokenization;
@@ -40,6 +41,7 @@ public sealed class Gpt2Tokenizer : PreTrainedTokenizer
         Settings = options;
         SpecialTokens = options.SpecialTokens;
         Bpe = new BpeModel(vocab, merges);
+        _wordLookup = _words.GetAlternateLookup<ReadOnlySpan<char>>();
         AddSpecialTokensFromVocabulary();
         if (options.RobertaStyle && SpecialTokens.Mask is { } mask && TokenToId(mask) is int maskId)
             AddToken(new AddedToken(mask, maskId, Special: true, LStrip: true));
@@ -83,6 +85,10 @@ public sealed class Gpt2Tokenizer : PreTrainedTokenizer
 
     private int? UnkId { get; }
 
+    private const int MaxCachedWords = 200_000;
+    private readonly ConcurrentDictionary<string, MergedWord> _words = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, MergedWord>.AlternateLookup<ReadOnlySpan<char>> _wordLookup;
+
     /// <inheritdoc />
     public override int BaseVocabularySize => Bpe.Size;
 
@@ -93,55 +99,36 @@ public sealed class Gpt2Tokenizer : PreTrainedTokenizer
     protected override string? ModelIdToToken(int id) => Bpe.IdToToken(id);
 
     /// <inheritdoc />
-    protected override void TokenizeSegment(string text, int start, int end, List<EncodedToken> output)
+    protected override void TokenizeSegment(string text, int start, int end, TokenBuffer output)
     {
-        var words = new List<(int Start, int End)>();
+        // transformers' prepare_for_tokenization puts one space before the whole text; that space maps to an empty range
+        // at the start and every later character back by one.
         bool prefix = Settings.AddPrefixSpace && start == 0 && !TextRules.IsPythonSpace(text[0]);
-        string source = text;
-        int origStart = start;
-        if (prefix)
+        string source = prefix ? " " + text[start..end] : text;
+        int from = prefix ? 0 : start, to = prefix ? source.Length : end;
+        for (int ws = from; ws < to;)
         {
-            // transformers' prepare_for_tokenization puts one space before the whole text.
-            source = " " + text[start..end];
-            start = 0;
-            end = source.Length;
-        }
-        Gpt2PreTokenizer.Split(source, start, end, words);
-        Span<byte> utf8 = stackalloc byte[4];
-        var sb = new StringBuilder();
-        var origin = new List<(int, int)>();
-        foreach (var (ws, we) in words)
-        {
-            sb.Clear();
-            origin.Clear();
-            for (int i = ws; i < we;)
+            int we = output.PreTokenize ? Gpt2PreTokenizer.MatchEnd(source, ws, to) : to;
+            var word = Merge(source, ws, we);
+            output.StartWord();
+            for (int k = 0; k < word.Ids.Length; k++)
             {
-                int cp = TextRules.CodePointAt(source, i, out int len);
-                if (cp is >= 0xD800 and <= 0xDFFF) cp = 0xFFFD;
-                int n = new Rune(cp).EncodeToUtf8(utf8);
-                int os = i, oe = i + len;
-                if (prefix)
-                {
-                    os = i == 0 ? origStart : origStart + i - 1;
-                    oe = i == 0 ? origStart : origStart + i - 1 + len;
-                }
-                for (int k = 0; k < n; k++)
-                {
-                    sb.Append(ByteLevel.Encode(utf8[k]));
-                    origin.Add((os, oe));
-                }
-                i += len;
+                int s = ws + word.Starts[k], e = ws + word.Ends[k];
+                if (prefix) (s, e) = (s == 0 ? start : start + s - 1, e == 0 ? start : start + e - 1);
+                output.Add(word.Ids[k], word.Values[k], s, e);
             }
-            string word = sb.ToString();
-            int pos = 0;
-            foreach (var piece in Bpe.Merge(word))
-            {
-                int id = Bpe.TokenToId(piece) ?? UnkId ?? 0;
-                var range = new Range(origin[pos].Item1, origin[pos + piece.Length - 1].Item2);
-                output.Add(new EncodedToken(id, piece, range));
-                pos += piece.Length;
-            }
+            ws = we;
         }
+    }
+
+    /// <summary>The tokens of the word text[start..end), cached by its text: most words of a corpus repeat.</summary>
+    private MergedWord Merge(string text, int start, int end)
+    {
+        var span = text.AsSpan(start, end - start);
+        if (_wordLookup.TryGetValue(span, out var word)) return word;
+        word = MergedWord.Build(span, Bpe, UnkId ?? 0);
+        if (_words.Count < MaxCachedWords) _wordLookup.TryAdd(span, word);
+        return word;
     }
 
     /// <summary>transformers: bytes from the byte-level characters, decoded as UTF-8 with errors='replace'.</summary>

@@ -95,7 +95,7 @@ public sealed class Llama2CTokenizer : Tokenizer
     public override string? IdToToken(int id) => (uint)id < (uint)_vocab.Length ? _vocab[id] : null;
 
     /// <inheritdoc />
-    protected override void EncodeCore(string text, List<EncodedToken> output)
+    protected override void EncodeCore(string text, TokenBuffer output)
     {
         // llama2.c also runs the merge loop over BOS; "\n<s>\n" + piece is never a piece, so leaving BOS to the
         // post-processor gives the same ids. A NUL ends a C string in llama2.c; here it is simply byte 0 (id 3).
@@ -155,7 +155,13 @@ public sealed class Llama2CTokenizer : Tokenizer
             starts.RemoveAt(bestIdx + 1);
             ends.RemoveAt(bestIdx + 1);
         }
-        for (int i = 0; i < ids.Count; i++) output.Add(new EncodedToken(ids[i], Piece(ids[i]), new Range(starts[i], ends[i])));
+        for (int i = 0; i < ids.Count; i++)
+        {
+            // The merges run over the whole text; its words are the pieces that begin with a space.
+            string piece = Piece(ids[i]);
+            if (i == 0 || piece.StartsWith(' ')) output.StartWord();
+            output.Add(ids[i], piece, starts[i], ends[i]);
+        }
     }
 
     private string Piece(int id) => (uint)id < (uint)_vocab.Length ? _vocab[id] : "";

@@ -56,8 +56,11 @@ public abstract class PreTrainedTokenizer : Tokenizer
     /// <summary>The model's token string for an id, without added tokens.</summary>
     protected abstract string? ModelIdToToken(int id);
 
-    /// <summary>Tokenizes text[start..end) (no added tokens inside), appending tokens with offsets into text.</summary>
-    protected abstract void TokenizeSegment(string text, int start, int end, List<EncodedToken> output);
+    /// <summary>
+    /// Tokenizes text[start..end) (no added tokens inside), appending tokens with offsets into text and marking where
+    /// words start, with the normalization and pre-tokenization <paramref name="output"/> asks for.
+    /// </summary>
+    protected abstract void TokenizeSegment(string text, int start, int end, TokenBuffer output);
 
     /// <summary>The model's <c>convert_tokens_to_string</c>.</summary>
     protected abstract string ConvertTokensToString(List<string> tokens);
@@ -71,7 +74,7 @@ public abstract class PreTrainedTokenizer : Tokenizer
         _addedById.TryGetValue(id, out var a) ? a.Content : ModelIdToToken(id);
 
     /// <inheritdoc />
-    protected override void EncodeCore(string text, List<EncodedToken> output)
+    protected override void EncodeCore(string text, TokenBuffer output)
     {
         _matcher ??= new AddedTokenMatcher(_addedByContent.Values);
         if (_matcher.IsEmpty)
@@ -81,7 +84,11 @@ public abstract class PreTrainedTokenizer : Tokenizer
         }
         foreach (var seg in _matcher.Split(text))
         {
-            if (seg.Token is { } tok) output.Add(new EncodedToken(tok.Id, tok.Content, new Range(seg.Start, seg.End)));
+            if (seg.Token is { } tok)
+            {
+                output.StartWord();
+                output.Add(tok.Id, tok.Content, seg.Start, seg.End);
+            }
             else TokenizeSegment(text, seg.Start, seg.End, output);
         }
     }

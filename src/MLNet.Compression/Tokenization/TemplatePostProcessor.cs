@@ -47,6 +47,70 @@ public sealed class TemplatePostProcessor
     /// <summary>How many special tokens the template adds.</summary>
     public int CountAdded(bool pair) => (pair ? Pair : Single).Count(p => p.Sequence == '\0');
 
+    /// <summary>How many special tokens the single-text template adds to <paramref name="a"/> (T5 adds no second eos).</summary>
+    internal int CountAdded(List<EncodedToken> a)
+    {
+        int n = 0;
+        for (int i = 0; i < Single.Count; i++)
+            if (Single[i].Sequence == '\0' && !SkipsAfter(Single, i, a, null)) n++;
+        return n;
+    }
+
+    /// <summary>The single-text template around <paramref name="a"/>: what <see cref="Apply"/> gives as tokens, without the rest of <see cref="EncodedInput"/>.</summary>
+    internal List<EncodedToken> ApplySingle(List<EncodedToken> a)
+    {
+        if (ReferenceEquals(Single, None.Single)) return a;
+        var tokens = new List<EncodedToken>(a.Count + Single.Count);
+        for (int i = 0; i < Single.Count; i++)
+        {
+            var p = Single[i];
+            if (p.Sequence != '\0') tokens.AddRange(a);
+            else if (!SkipsAfter(Single, i, a, null)) tokens.Add(SpecialAfter(p, tokens));
+        }
+        return tokens;
+    }
+
+    /// <summary>Appends the ids of the single-text template's special tokens that come before the text.</summary>
+    internal void AddLeadingIds(List<int> ids)
+    {
+        foreach (var p in Single)
+        {
+            if (p.Sequence != '\0') return;
+            ids.Add(p.Id);
+        }
+    }
+
+    /// <summary>
+    /// Appends the ids of the single-text template's special tokens that come after the text, whose ids fill
+    /// <paramref name="ids"/> from <paramref name="textStart"/> on (T5 adds no second eos).
+    /// </summary>
+    internal void AddTrailingIds(List<int> ids, int textStart)
+    {
+        int i = 0;
+        while (i < Single.Count && Single[i].Sequence == '\0') i++;
+        for (i++; i < Single.Count; i++)
+        {
+            var p = Single[i];
+            bool skip = SkipTrailingSpecialIfPresent == p.Id && Single[i - 1].Sequence != '\0' && ids.Count > textStart && ids[^1] == p.Id;
+            if (!skip) ids.Add(p.Id);
+        }
+    }
+
+    /// <summary>T5: the eos after a sequence is dropped if that sequence already ends with eos.</summary>
+    private bool SkipsAfter(IReadOnlyList<Piece> template, int i, List<EncodedToken> a, List<EncodedToken>? b)
+    {
+        if (SkipTrailingSpecialIfPresent != template[i].Id || i == 0 || template[i - 1].Sequence == '\0') return false;
+        var prev = template[i - 1].Sequence == 'A' ? a : b!;
+        return prev.Count > 0 && prev[^1].Id == template[i].Id;
+    }
+
+    /// <summary>A special token at the empty range where the tokens so far end.</summary>
+    private static EncodedToken SpecialAfter(Piece p, List<EncodedToken> tokens)
+    {
+        int at = tokens.Count > 0 ? tokens[^1].End : 0;
+        return new EncodedToken(p.Id, p.Token!, new Range(at, at));
+    }
+
     internal EncodedInput Apply(List<EncodedToken> a, List<EncodedToken>? b)
     {
         var template = b is null ? Single : Pair;
@@ -59,14 +123,8 @@ public sealed class TemplatePostProcessor
             var p = template[i];
             if (p.Sequence == '\0')
             {
-                // T5: the eos after a sequence is dropped if that sequence already ends with eos.
-                if (SkipTrailingSpecialIfPresent == p.Id && i > 0 && template[i - 1].Sequence != '\0')
-                {
-                    var prev = template[i - 1].Sequence == 'A' ? a : b!;
-                    if (prev.Count > 0 && prev[^1].Id == p.Id) continue;
-                }
-                int at = tokens.Count > 0 ? tokens[^1].End : 0;
-                tokens.Add(new EncodedToken(p.Id, p.Token!, new Range(at, at)));
+                if (SkipsAfter(template, i, a, b)) continue;
+                tokens.Add(SpecialAfter(p, tokens));
                 types.Add(p.TypeId);
                 special.Add(true);
             }

@@ -13,6 +13,7 @@ internal static class TextRules
     /// <summary>Replaces unpaired UTF-16 surrogates with U+FFFD (one char for one, so offsets stay valid).</summary>
     public static string ReplaceLoneSurrogates(string text)
     {
+        if (!text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF')) return text;
         int i = 0;
         for (; i < text.Length; i++)
         {

@@ -60,18 +60,24 @@ public sealed class WordPieceModel
     public int? TokenToId(string token) => _vocab.TryGetValue(token, out int id) ? id : null;
 
     /// <summary>Cuts one word; <paramref name="starts"/>/<paramref name="ends"/> give each char's original range.</summary>
-    internal void Tokenize(string word, int[] starts, int[] ends, List<EncodedToken> output)
+    internal void Tokenize(string word, int[] starts, int[] ends, TokenBuffer output) =>
+        Tokenize(word.AsSpan(), new CharRanges(starts, ends), output);
+
+    /// <summary>Cuts one word that stands where it is in the text: char k came from <c>offset + k</c>.</summary>
+    internal void Tokenize(ReadOnlySpan<char> word, int offset, TokenBuffer output) =>
+        Tokenize(word, new ShiftedChars(offset), output);
+
+    private void Tokenize<TOrigin>(ReadOnlySpan<char> word, TOrigin origin, TokenBuffer output) where TOrigin : struct, ICharOrigin
     {
         int codePoints = 0;
         foreach (char c in word) if (!char.IsLowSurrogate(c)) codePoints++;
         if (codePoints > MaxInputCharsPerWord)
         {
-            output.Add(new EncodedToken(UnkId, UnkToken, new Range(starts[0], ends[^1])));
+            output.Add(UnkId, UnkToken, origin.Start(0), origin.End(word.Length - 1));
             return;
         }
         int mark = output.Count;
         int start = 0;
-        var span = word.AsSpan();
         while (start < word.Length)
         {
             int end = Math.Min(word.Length, start + _maxPieceLength);
@@ -79,7 +85,7 @@ public sealed class WordPieceModel
             int found = -1;
             while (start < end)
             {
-                var piece = span[start..end];
+                var piece = word[start..end];
                 bool hit = start == 0 ? _initial.TryGetValue(piece, out found) : _continuation.TryGetValue(piece, out found);
                 if (hit) break;
                 found = -1;
@@ -88,12 +94,34 @@ public sealed class WordPieceModel
             }
             if (found < 0)
             {
-                output.RemoveRange(mark, output.Count - mark);
-                output.Add(new EncodedToken(UnkId, UnkToken, new Range(starts[0], ends[^1])));
+                output.RemoveFrom(mark);
+                output.Add(UnkId, UnkToken, origin.Start(0), origin.End(word.Length - 1));
                 return;
             }
-            output.Add(new EncodedToken(found, _idToToken[found], new Range(starts[start], ends[end - 1])));
+            output.Add(found, _idToToken[found], origin.Start(start), origin.End(end - 1));
             start = end;
         }
+    }
+
+    /// <summary>Where each char of a word came from in the text (a struct, so each kind gets its own compiled loop).</summary>
+    private interface ICharOrigin
+    {
+        int Start(int i);
+
+        int End(int i);
+    }
+
+    private readonly struct CharRanges(int[] starts, int[] ends) : ICharOrigin
+    {
+        public int Start(int i) => starts[i];
+
+        public int End(int i) => ends[i];
+    }
+
+    private readonly struct ShiftedChars(int offset) : ICharOrigin
+    {
+        public int Start(int i) => offset + i;
+
+        public int End(int i) => offset + i + 1;
     }
 }

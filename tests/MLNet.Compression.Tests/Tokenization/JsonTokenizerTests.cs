@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MLNet.Compression.Tokenization;
+using MLTokenizer = Microsoft.ML.Tokenizers.Tokenizer;
 
 namespace MLNet.Compression.Tests.Tokenization;
 
@@ -69,6 +70,13 @@ public class JsonTokenizerTests : IDisposable
             // The fast BertNormalizer does not apply NFC (the slow tokenizer does since 4.29): compare on NFC text.
             string t = text.Normalize(System.Text.NormalizationForm.FormC);
             Assert.Equal(slow.EncodeToIds(t), fast.EncodeToIds(t));
+            // Through Microsoft.ML.Tokenizers: the same words are cut, the same steps skipped.
+            MLTokenizer mlSlow = slow, mlFast = fast;
+            Assert.Equal(mlSlow.EncodeToIds(t, 7, out _, out int slowConsumed), mlFast.EncodeToIds(t, 7, out _, out int fastConsumed));
+            Assert.Equal(slowConsumed, fastConsumed);
+            Assert.Equal(mlSlow.EncodeToIds(t, considerPreTokenization: false), mlFast.EncodeToIds(t, considerPreTokenization: false));
+            string lower = t.ToLowerInvariant();
+            Assert.Equal(mlSlow.EncodeToIds(lower, considerNormalization: false), mlFast.EncodeToIds(lower, considerNormalization: false));
         }
         var pair = fast.Encode("Paris is nice.", "It is in France.");
         Assert.Equal(slow.Encode("Paris is nice.", "It is in France.").Ids, pair.Ids);
@@ -97,6 +105,10 @@ public class JsonTokenizerTests : IDisposable
         {
             Assert.Equal(slow.EncodeToIds(text), fast.EncodeToIds(text));
             Assert.Equal(slow.Decode(slow.EncodeToIds(text), false, false), fast.Decode(fast.EncodeToIds(text), false, false));
+            MLTokenizer mlSlow = slow, mlFast = fast;
+            Assert.Equal(mlSlow.EncodeToIds(text, 5, out _, out int slowConsumed), mlFast.EncodeToIds(text, 5, out _, out int fastConsumed));
+            Assert.Equal(slowConsumed, fastConsumed);
+            Assert.Equal(mlSlow.EncodeToIds(text, considerPreTokenization: false), mlFast.EncodeToIds(text, considerPreTokenization: false));
         }
     }
 
@@ -140,6 +152,11 @@ public class JsonTokenizerTests : IDisposable
             string t = string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries));
             total++;
             if (slow.EncodeToIds(t).SequenceEqual(fast.EncodeToIds(t))) same++;
+            // The fast template appends </s> even after a text that ends with one; the slow tokenizer does not.
+            if (t.Contains("</s>", StringComparison.Ordinal)) continue;
+            MLTokenizer mlSlow = slow, mlFast = fast;
+            Assert.Equal(mlSlow.EncodeToIds(t, 6, out _, out int slowConsumed), mlFast.EncodeToIds(t, 6, out _, out int fastConsumed));
+            Assert.Equal(slowConsumed, fastConsumed);
         }
         Assert.Equal(total, same);
     }

@@ -6,13 +6,14 @@ namespace MLNet.Compression.Tokenization;
 
 /// <summary>
 /// tokenizer.json pre-tokenizers (Hugging Face tokenizers, pre_tokenizers/*.rs): BertPreTokenizer, ByteLevel, Whitespace,
-/// WhitespaceSplit, Metaspace, Split, Punctuation, Digits and Sequence. Each turns pieces into smaller pieces.
+/// WhitespaceSplit, Metaspace, Split, Punctuation, Digits and Sequence. Each turns pieces into smaller pieces; parsed
+/// without splits, only the character mappings stay (ByteLevel's bytes, Metaspace's "▁"), for pre-tokenization off.
 /// </summary>
 internal static class JsonPreTokenizers
 {
     public delegate void PreTokenizer(List<NormalizedText> pieces);
 
-    public static PreTokenizer? Parse(JsonElement e, string path, out bool byteLevel)
+    public static PreTokenizer? Parse(JsonElement e, string path, out bool byteLevel, bool splits = true)
     {
         byteLevel = false;
         if (e.ValueKind == JsonValueKind.Null || e.ValueKind == JsonValueKind.Undefined) return null;
@@ -24,33 +25,35 @@ internal static class JsonPreTokenizers
                 var list = new List<PreTokenizer>();
                 foreach (var x in e.GetProperty("pretokenizers").EnumerateArray())
                 {
-                    var p = Parse(x, path, out bool bl);
+                    var p = Parse(x, path, out bool bl, splits);
                     byteLevel |= bl;
                     if (p is not null) list.Add(p);
                 }
-                return pieces => { foreach (var p in list) p(pieces); };
+                return list.Count == 0 ? null : pieces => { foreach (var p in list) p(pieces); };
             }
             case "BertPreTokenizer":
-                return pieces => SplitEach(pieces, (t, o) => SplitBy(t, o, cp => TextRules.IsRegexSpace(cp) ? 0 : TextRules.IsBertPunctuation(cp) ? 1 : 2));
+                return !splits ? null : pieces => SplitEach(pieces, (t, o) => SplitBy(t, o, cp => TextRules.IsRegexSpace(cp) ? 0 : TextRules.IsBertPunctuation(cp) ? 1 : 2));
             case "WhitespaceSplit":
-                return pieces => SplitEach(pieces, (t, o) => SplitBy(t, o, cp => TextRules.IsRegexSpace(cp) ? 0 : 2));
+                return !splits ? null : pieces => SplitEach(pieces, (t, o) => SplitBy(t, o, cp => TextRules.IsRegexSpace(cp) ? 0 : 2));
             case "Whitespace":
             {
+                if (!splits) return null;
                 var re = new Regex(@"\w+|[^\w\s]+", RegexOptions.CultureInvariant);
                 return pieces => SplitEach(pieces, (t, o) => { foreach (Match m in re.Matches(t.Text)) o.Add(t.Slice(m.Index, m.Index + m.Length)); });
             }
             case "Punctuation":
-                return pieces => SplitEach(pieces, (t, o) => SplitBy(t, o, cp => TextRules.IsBertPunctuation(cp) ? 1 : 2));
+                return !splits ? null : pieces => SplitEach(pieces, (t, o) => SplitBy(t, o, cp => TextRules.IsBertPunctuation(cp) ? 1 : 2));
             case "Digits":
             {
                 bool individual = JsonTokenizer.Bool(e, "individual_digits", false);
+                if (!splits) return null;
                 return pieces => SplitEach(pieces, (t, o) => SplitRuns(t, o, cp => cp is >= '0' and <= '9', individual));
             }
             case "ByteLevel":
             {
                 byteLevel = true;
                 bool prefix = JsonTokenizer.Bool(e, "add_prefix_space", true);
-                bool useRegex = JsonTokenizer.Bool(e, "use_regex", true);
+                bool useRegex = JsonTokenizer.Bool(e, "use_regex", true) && splits;
                 return pieces =>
                 {
                     if (prefix && pieces.Count > 0 && pieces[0].Length > 0 && pieces[0].Text[0] != ' ') pieces[0].Prepend(" ");
@@ -68,7 +71,7 @@ internal static class JsonPreTokenizers
             {
                 string rep = JsonTokenizer.Str(e, "replacement") ?? "\u2581";
                 string scheme = JsonTokenizer.Str(e, "prepend_scheme") ?? (JsonTokenizer.Bool(e, "add_prefix_space", true) ? "always" : "never");
-                bool split = JsonTokenizer.Bool(e, "split", true);
+                bool split = JsonTokenizer.Bool(e, "split", true) && splits;
                 return pieces =>
                 {
                     for (int k = 0; k < pieces.Count; k++)
@@ -86,6 +89,7 @@ internal static class JsonPreTokenizers
                 regex ??= new Regex(Regex.Escape(literal ?? ""), RegexOptions.CultureInvariant);
                 string behavior = JsonTokenizer.Str(e, "behavior") ?? "Isolated";
                 bool invert = JsonTokenizer.Bool(e, "invert", false);
+                if (!splits) return null;
                 return pieces => SplitEach(pieces, (t, o) => SplitRegex(t, o, regex, behavior, invert));
             }
             default:

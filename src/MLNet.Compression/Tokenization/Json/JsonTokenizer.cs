@@ -17,6 +17,7 @@ public sealed class JsonTokenizer : Tokenizer
     private readonly AddedTokenMatcher _matcher;
     private readonly Action<NormalizedText>? _normalizer;
     private readonly JsonPreTokenizers.PreTokenizer? _preTokenizer;
+    private readonly JsonPreTokenizers.PreTokenizer? _preTokenizerWithoutSplits;
     private readonly JsonDecoders.Decoder? _decoder;
     private readonly ModelKind _kind;
     private readonly WordPieceModel? _wordPiece;
@@ -127,6 +128,7 @@ public sealed class JsonTokenizer : Tokenizer
 
         _normalizer = root.TryGetProperty("normalizer", out var n) ? JsonNormalizers.Parse(n, path) : null;
         _preTokenizer = root.TryGetProperty("pre_tokenizer", out var pt) ? JsonPreTokenizers.Parse(pt, path, out _) : null;
+        _preTokenizerWithoutSplits = _preTokenizer is null ? null : JsonPreTokenizers.Parse(pt, path, out _, splits: false);
         _decoder = root.TryGetProperty("decoder", out var d) ? JsonDecoders.Parse(d, path) : null;
         PostProcessor = root.TryGetProperty("post_processor", out var pp) ? ParsePostProcessor(pp, path) : TemplatePostProcessor.None;
 
@@ -251,7 +253,7 @@ public sealed class JsonTokenizer : Tokenizer
     public override string? IdToToken(int id) => (uint)id < (uint)_idToToken.Length ? _idToToken[id] : null;
 
     /// <inheritdoc />
-    protected override void EncodeCore(string text, List<EncodedToken> output)
+    protected override void EncodeCore(string text, TokenBuffer output)
     {
         if (_matcher.IsEmpty)
         {
@@ -260,21 +262,26 @@ public sealed class JsonTokenizer : Tokenizer
         }
         foreach (var seg in _matcher.Split(text))
         {
-            if (seg.Token is { } t) output.Add(new EncodedToken(t.Id, t.Content, new Range(seg.Start, seg.End)));
+            if (seg.Token is { } t)
+            {
+                output.StartWord();
+                output.Add(t.Id, t.Content, seg.Start, seg.End);
+            }
             else EncodeSegment(text, seg.Start, seg.End, output);
         }
     }
 
-    private void EncodeSegment(string text, int start, int end, List<EncodedToken> output)
+    private void EncodeSegment(string text, int start, int end, TokenBuffer output)
     {
         var nt = NormalizedText.FromOriginal(text, start, end);
-        _normalizer?.Invoke(nt);
+        if (output.Normalize) _normalizer?.Invoke(nt);
         if (nt.Length == 0) return;
         var pieces = new List<NormalizedText> { nt };
-        _preTokenizer?.Invoke(pieces);
+        (output.PreTokenize ? _preTokenizer : _preTokenizerWithoutSplits)?.Invoke(pieces);
         foreach (var p in pieces)
         {
             if (p.Length == 0) continue;
+            output.StartWord();
             switch (_kind)
             {
                 case ModelKind.WordPiece:
@@ -284,7 +291,11 @@ public sealed class JsonTokenizer : Tokenizer
                 {
                     var local = new List<EncodedToken>();
                     _unigram!.Encode(p.Text, 0, p.Length, local);
-                    foreach (var t in local) output.Add(t with { Offset = Map(p, t.Start, t.End) });
+                    foreach (var t in local)
+                    {
+                        var r = Map(p, t.Start, t.End);
+                        output.Add(t.Id, t.Value, r.Start.Value, r.End.Value);
+                    }
                     break;
                 }
                 default:
@@ -297,7 +308,7 @@ public sealed class JsonTokenizer : Tokenizer
     private static Range Map(NormalizedText p, int a, int b) =>
         new(p.Starts[Math.Min(a, p.Length - 1)], b > a ? p.Ends[b - 1] : p.Starts[Math.Min(a, p.Length - 1)]);
 
-    private void EncodeBpe(NormalizedText p, List<EncodedToken> output)
+    private void EncodeBpe(NormalizedText p, TokenBuffer output)
     {
         int pos = 0;
         bool lastUnk = false;
@@ -307,22 +318,22 @@ public sealed class JsonTokenizer : Tokenizer
                       - (_bpe.EndOfWordSuffix is { } suf && piece.EndsWith(suf, StringComparison.Ordinal) ? suf.Length : 0);
             var range = Map(p, pos, pos + len);
             pos += len;
-            if (_vocab.TryGetValue(piece, out int id)) { output.Add(new EncodedToken(id, piece, range)); lastUnk = false; continue; }
+            if (_vocab.TryGetValue(piece, out int id)) { output.Add(id, piece, range.Start.Value, range.End.Value); lastUnk = false; continue; }
             if (_bpe.ByteFallback)
             {
                 var bytes = System.Text.Encoding.UTF8.GetBytes(piece);
                 bool all = bytes.All(b => _vocab.ContainsKey($"<0x{b:X2}>"));
                 if (all)
                 {
-                    foreach (var b in bytes) output.Add(new EncodedToken(_vocab[$"<0x{b:X2}>"], $"<0x{b:X2}>", range));
+                    foreach (var b in bytes) output.Add(_vocab[$"<0x{b:X2}>"], $"<0x{b:X2}>", range.Start.Value, range.End.Value);
                     lastUnk = false;
                     continue;
                 }
             }
             if (_unkId is int u)
             {
-                if (_fuseUnk && lastUnk) output[^1] = output[^1] with { Offset = new Range(output[^1].Start, range.End) };
-                else output.Add(new EncodedToken(u, _idToToken[u]!, range));
+                if (_fuseUnk && lastUnk) output.ExtendLast(range.End.Value);
+                else output.Add(u, _idToToken[u]!, range.Start.Value, range.End.Value);
                 lastUnk = true;
             }
         }

@@ -26,15 +26,22 @@ public sealed class AlbertTokenizer : SentencePieceTokenizer
     public bool DoLowerCase { get; }
 
     /// <inheritdoc />
-    protected override void TokenizeSegment(string text, int start, int end, List<EncodedToken> output)
+    protected override void TokenizeSegment(string text, int start, int end, TokenBuffer output)
     {
         // transformers AlbertTokenizer.preprocess_text: collapse whitespace, `` and '' to ", NFKD minus combining marks
-        // only when keep_accents is False (the default), lower-case when do_lower_case.
+        // only when keep_accents is False (the default), lower-case when do_lower_case. Text that is normalized already
+        // only has its whitespace collapsed.
         var sb = new StringBuilder();
         var map = new List<int>();
         for (int i = start; i < end; i++)
         {
             char c = text[i];
+            if (!output.Normalize)
+            {
+                sb.Append(c);
+                map.Add(i);
+                continue;
+            }
             if (c == '`' && i + 1 < end && text[i + 1] == '`') { sb.Append('"'); map.Add(i); i++; continue; }
             if (c == '\'' && i + 1 < end && text[i + 1] == '\'') { sb.Append('"'); map.Add(i); i++; continue; }
             if (char.IsSurrogate(c))
@@ -53,8 +60,11 @@ public sealed class AlbertTokenizer : SentencePieceTokenizer
         }
         map.Add(end);
         string pre = string.Join(' ', sb.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        var local = new List<EncodedToken>();
+        var local = new TokenBuffer(output.Normalize, output.PreTokenize, output.TracksWords);
         Processor.Encode(pre, 0, pre.Length, local);
-        foreach (var t in local) output.Add(t with { Offset = new Range(start, end) });
+        int first = output.Count;
+        foreach (int w in local.WordStarts) output.StartWordAt(first + w);
+        // Pieces of the preprocessed text map back only to the whole segment.
+        foreach (var t in local.Tokens) output.Add(t.Id, t.Value, start, end);
     }
 }

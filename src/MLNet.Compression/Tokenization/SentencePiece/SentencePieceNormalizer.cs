@@ -40,9 +40,10 @@ public sealed class SentencePieceNormalizer
 
     /// <summary>
     /// Normalizes text[start..end). Returns the normalized string and, for each of its chars plus one past the end, the
-    /// index in <paramref name="text"/> it came from.
+    /// index in <paramref name="text"/> it came from. Without <paramref name="applyCharsMap"/> only the whitespace rules
+    /// apply (for text that is normalized already).
     /// </summary>
-    public string Normalize(string text, int start, int end, out int[] toOriginal)
+    public string Normalize(string text, int start, int end, out int[] toOriginal, bool applyCharsMap = true)
     {
         // UTF-8 bytes of the input, with the char index each byte belongs to.
         var input = new List<byte>((end - start) * 2);
@@ -67,7 +68,7 @@ public sealed class SentencePieceNormalizer
         {
             while (pos < src.Length)
             {
-                int l = NormalizePrefix(src[pos..], out var rep);
+                int l = NormalizePrefix(src[pos..], applyCharsMap, out var rep);
                 if (!(rep.Length == 1 && rep[0] == (byte)' ')) break;
                 pos += l;
             }
@@ -87,7 +88,7 @@ public sealed class SentencePieceNormalizer
         bool prevSpace = RemoveExtraWhitespaces;
         while (pos < src.Length)
         {
-            int l = NormalizePrefix(src[pos..], out var sp);
+            int l = NormalizePrefix(src[pos..], applyCharsMap, out var sp);
             int k = 0;
             while (prevSpace && k < sp.Length && sp[k] == (byte)' ') k++;
             sp = sp[k..];
@@ -137,7 +138,7 @@ public sealed class SentencePieceNormalizer
     }
 
     /// <summary>One normalization step: (bytes consumed, replacement).</summary>
-    private int NormalizePrefix(ReadOnlySpan<byte> input, out ReadOnlySpan<byte> replacement)
+    private int NormalizePrefix(ReadOnlySpan<byte> input, bool applyCharsMap, out ReadOnlySpan<byte> replacement)
     {
         foreach (var u in _userDefined)
         {
@@ -147,7 +148,7 @@ public sealed class SentencePieceNormalizer
                 return u.Length;
             }
         }
-        if (_map is not null)
+        if (_map is not null && applyCharsMap)
         {
             int l = _map.LongestMatch(input, out replacement);
             if (l > 0) return l;

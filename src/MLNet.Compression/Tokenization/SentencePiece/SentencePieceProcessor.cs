@@ -10,6 +10,7 @@ namespace MLNet.Compression.Tokenization;
 public sealed class SentencePieceProcessor
 {
     private readonly Dictionary<string, int> _pieceToId = new(StringComparer.Ordinal);
+    private readonly PieceTrie _trie;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly int[] _byteIds = Enumerable.Repeat(-1, 256).ToArray();
     private readonly int _maxPieceLength;
@@ -43,6 +44,7 @@ public sealed class SentencePieceProcessor
         foreach (var (id, p) in model.Pieces.Select((p, i) => (i, p)))
             if (p.Type is PieceType.Control or PieceType.Unknown or PieceType.Byte) _reserved.TryAdd(p.Text, id);
         _lookup = _pieceToId.GetAlternateLookup<ReadOnlySpan<char>>();
+        _trie = new PieceTrie(_pieceToId.Select(kv => (kv.Key, kv.Value)));
         UnkId = model.UnkId;
     }
 
@@ -73,19 +75,36 @@ public sealed class SentencePieceProcessor
     /// <summary>Encodes text to ids, as <c>SentencePieceProcessor.encode(text)</c>.</summary>
     public List<int> EncodeToIds(string text)
     {
-        var tokens = new List<EncodedToken>();
-        Encode(TextRules.ReplaceLoneSurrogates(text), 0, text.Length, tokens);
-        return tokens.ConvertAll(t => t.Id);
+        var ids = new List<int>();
+        Encode(TextRules.ReplaceLoneSurrogates(text), 0, text.Length, new TokenBuffer(ids));
+        return ids;
     }
 
     /// <summary>Encodes text[start..end), appending pieces with offsets into text.</summary>
     public void Encode(string text, int start, int end, List<EncodedToken> output)
     {
-        if (end <= start) return;
-        string norm = Normalizer.Normalize(text, start, end, out int[] toOrig);
-        if (norm.Length == 0) return;
-        if (Model.ModelType == 2) EncodeBpe(norm, toOrig, output);
-        else EncodeUnigram(norm, toOrig, output);
+        var buffer = new TokenBuffer();
+        Encode(text, start, end, buffer);
+        output.AddRange(buffer.Tokens);
+    }
+
+    /// <summary>
+    /// Encodes text[start..end) into <paramref name="output"/>: the precompiled character map only when it normalizes,
+    /// and a word starting at each piece that begins with "▁" (SentencePiece's words are the runs between spaces).
+    /// </summary>
+    public void Encode(string text, int start, int end, TokenBuffer output)
+    {
+        int first = output.Count;
+        if (end > start)
+        {
+            string norm = Normalizer.Normalize(text, start, end, out int[] toOrig, output.Normalize);
+            if (norm.Length == 0) return;
+            if (Model.ModelType == 2) EncodeBpe(norm, toOrig, output);
+            else EncodeUnigram(norm, toOrig, output);
+        }
+        if (!output.TracksWords) return;
+        for (int k = first; k < output.Count; k++)
+            if (k == first || output.Tokens[k].Value.StartsWith('\u2581')) output.StartWordAt(k);
     }
 
     /// <summary>
@@ -93,7 +112,7 @@ public sealed class SentencePieceProcessor
     /// edge scored by its log-probability; a character no piece covers gets an unknown edge scored min_score - 10.
     /// Ties keep the earlier-found path.
     /// </summary>
-    private void EncodeUnigram(string s, int[] toOrig, List<EncodedToken> output)
+    private void EncodeUnigram(string s, int[] toOrig, TokenBuffer output)
     {
         const float UnkPenalty = 10f;
         float unkScore = _minScore - UnkPenalty;
@@ -110,11 +129,14 @@ public sealed class SentencePieceProcessor
             float baseScore = bestScore[pos];
             int charLen = char.IsHighSurrogate(s[pos]) && pos + 1 < n && char.IsLowSurrogate(s[pos + 1]) ? 2 : 1;
             bool single = false;
-            int maxEnd = Math.Min(n, pos + _maxPieceLength);
-            for (int e = pos + 1; e <= maxEnd; e++)
+            int node = PieceTrie.Root;
+            for (int e = pos + 1; e <= n; e++)
             {
+                node = _trie.Step(node, s[e - 1]);
+                if (node < 0) break;
                 if (e < n && char.IsLowSurrogate(s[e]) && char.IsHighSurrogate(s[e - 1])) continue;
-                if (!_lookup.TryGetValue(span[pos..e], out int id)) continue;
+                int id = _trie.PieceAt(node);
+                if (id < 0) continue;
                 var piece = Model.Pieces[id];
                 if (piece.Type == PieceType.Unused) continue;
                 int chars = CountChars(span[pos..e]);
@@ -151,7 +173,9 @@ public sealed class SentencePieceProcessor
             var (a, b, id) = path[i];
             if (id == UnkId)
                 while (i + 1 < path.Count && path[i + 1].Id == UnkId) b = path[++i].End;
-            output.Add(new EncodedToken(id, s[a..b], new Range(toOrig[a], Math.Max(toOrig[a], toOrig[b]))));
+            // A known piece is the vocabulary's own string; an unknown run keeps its text (only read when tokens are kept).
+            string value = id != UnkId ? Model.Pieces[id].Text : output.KeepsTokens ? s[a..b] : "";
+            output.Add(id, value, toOrig[a], Math.Max(toOrig[a], toOrig[b]));
         }
     }
 
@@ -167,7 +191,7 @@ public sealed class SentencePieceProcessor
     /// concatenation is a piece with the highest score (leftmost on ties); pieces left outside the vocabulary become
     /// bytes when byte_fallback is on, else the unknown piece.
     /// </summary>
-    private void EncodeBpe(string s, int[] toOrig, List<EncodedToken> output)
+    private void EncodeBpe(string s, int[] toOrig, TokenBuffer output)
     {
         var syms = new List<(int Start, int End)>();
         for (int i = 0; i < s.Length;)
@@ -196,10 +220,10 @@ public sealed class SentencePieceProcessor
         Span<byte> buf = stackalloc byte[4];
         foreach (var (a, b) in syms)
         {
-            var range = new Range(toOrig[a], Math.Max(toOrig[a], toOrig[b]));
+            int rs = toOrig[a], re = Math.Max(toOrig[a], toOrig[b]);
             if (_lookup.TryGetValue(span[a..b], out int id))
             {
-                output.Add(new EncodedToken(id, s[a..b], range));
+                output.Add(id, Model.Pieces[id].Text, rs, re);
                 continue;
             }
             if (Model.ByteFallback)
@@ -208,11 +232,11 @@ public sealed class SentencePieceProcessor
                 for (int k = 0; k < n; k++)
                 {
                     int bid = _byteIds[buf[k]];
-                    output.Add(new EncodedToken(bid >= 0 ? bid : UnkId, bid >= 0 ? Model.Pieces[bid].Text : Model.Pieces[UnkId].Text, range));
+                    output.Add(bid >= 0 ? bid : UnkId, bid >= 0 ? Model.Pieces[bid].Text : Model.Pieces[UnkId].Text, rs, re);
                 }
                 continue;
             }
-            output.Add(new EncodedToken(UnkId, s[a..b], range));
+            output.Add(UnkId, output.KeepsTokens ? s[a..b] : "", rs, re);
         }
     }
 

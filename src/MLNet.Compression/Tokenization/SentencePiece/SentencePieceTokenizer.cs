@@ -28,7 +28,7 @@ public class SentencePieceTokenizer : PreTrainedTokenizer
     protected override string? ModelIdToToken(int id) => Processor.IdToPiece(id);
 
     /// <inheritdoc />
-    protected override void TokenizeSegment(string text, int start, int end, List<EncodedToken> output) =>
+    protected override void TokenizeSegment(string text, int start, int end, TokenBuffer output) =>
         Processor.Encode(text, start, end, output);
 
     /// <summary>
