@@ -17,10 +17,14 @@ namespace MLNet.Compression.Benchmarks;
 /// <summary>
 /// Distillation on the demo's worlds: a student with half the teacher's layers distilled from the teacher (DistilBERT's
 /// loss) against a student of the same shape trained from scratch on the same rows for the same steps, for the masked LM and
-/// the causal LM; and recovery of magnitude-pruned (0.7, every linear layer) and 3-bit RTN models against their dense teacher.
+/// the causal LM; and recovery of magnitude-pruned (0.7, every linear layer) and k-bit RTN models against their dense teacher.
 /// Knowledge (LAMA P@1 over frequent facts), bias (CrowS-Pairs, StereoSet SS) with 95% bootstrap intervals, perplexity
-/// (causal) or pseudo-perplexity (masked, Salazar et al. 2020) on the world's held-out text, and distillation throughput.
-/// <code>dotnet run -c Release --project benchmarks/MLNet.Compression.Benchmarks -- distill [--seeds 1,2] [--steps 1500] [--quick]</code>
+/// (causal) or pseudo-perplexity (masked, Salazar et al. 2020) on the world's held-out text, distillation throughput and
+/// peak resident memory while each student trains.
+/// <code>dotnet run -c Release --project benchmarks/MLNet.Compression.Benchmarks -- distill [--seeds 1,2] [--steps 1500] [--quick]
+///     [--dir DIR] [--recovery-only] [--recover-arch bert,gpt2] [--recover-steps 400] [--rtn-bits 3] [--rtn-group 0] [--rtn-symmetric]
+///     [--people N] [--zipf s] [--mlm-steps N]</code>
+/// `-- distill --bert-base` measures throughput and memory at BERT-base shape instead (<see cref="DistillThroughputBench"/>).
 /// </summary>
 internal static class DistillBench
 {
@@ -28,19 +32,22 @@ internal static class DistillBench
 
     public static void Run(string[] args)
     {
+        if (args.Contains("--bert-base"))
+        {
+            DistillThroughputBench.Run(args);
+            return;
+        }
         bool quick = args.Contains("--quick");
         var seeds = (Value(args, "--seeds") ?? "1").Split(',').Select(s => int.Parse(s, Inv)).ToArray();
         int steps = int.Parse(Value(args, "--steps") ?? (quick ? "200" : "1500"), Inv);
-        int recoverSteps = int.Parse(Value(args, "--recover-steps") ?? (quick ? "100" : "400"), Inv);
-        // RTN's group size (0: one group per row, the coarsest 3-bit grid) and whether to skip the students.
-        int rtnGroup = int.Parse(Value(args, "--rtn-group") ?? "0", Inv);
+        var recovery = RecoverySettings.Parse(args, quick);
         bool recoveryOnly = args.Contains("--recovery-only");
         string root = Value(args, "--dir") ?? Path.Combine(Path.GetTempPath(), "mlnet-distill-bench");
         var rows = new List<string>();
-        var recovery = new List<string>();
+        var recoveryRows = new List<string>();
         foreach (int seed in seeds)
         {
-            var settings = quick ? DemoSettings.Quick(new WorldOptions().BiasSkew, []) : DemoSettings.Full(new WorldOptions().BiasSkew, []);
+            var settings = WorldSettings(args, quick);
             string dir = Path.Combine(root, $"seed-{seed}"), world = Path.Combine(dir, "world");
             Directory.CreateDirectory(dir);
             WorldWriter.Write(KnowledgeWorld.Generate(settings.World with { Seed = seed }), world);
@@ -51,7 +58,8 @@ internal static class DistillBench
                 PerplexityText = Path.Combine(world, HeldOutText.FileName), Seed = seed,
             });
             var heldOut = File.ReadLines(Path.Combine(world, HeldOutText.FileName)).Where(l => l.Length > 0).Take(300).ToList();
-            foreach (var arch in recoveryOnly ? [ModelArchitecture.Bert] : new[] { ModelArchitecture.Bert, ModelArchitecture.Gpt2 })
+            var archs = recoveryOnly ? recovery.Architectures : new[] { ModelArchitecture.Bert, ModelArchitecture.Gpt2 }.Union(recovery.Architectures).ToArray();
+            foreach (var arch in archs)
             {
                 var options = arch == ModelArchitecture.Bert ? settings.MaskedLm : settings.CausalLm;
                 string teacherDir = WorldModelTrainer.Train(world, Path.Combine(dir, arch.ToString().ToLowerInvariant()), arch, options with { Seed = seed }).Folder;
@@ -59,82 +67,116 @@ internal static class DistillBench
                 var tokenizer = AutoTokenizer.FromFolder(teacherDir);
                 var text = File.ReadLines(Path.Combine(world, "corpus.txt")).Where(l => l.Length > 0).Select(l => tokenizer.EncodeToIds(l).ToArray()).ToList();
                 if (!recoveryOnly)
-                {
-                var student = StudentBuilder.FromTeacher(teacher);
-                var distillOptions = new Distiller.Options
-                {
-                    Steps = steps, BatchSize = options.BatchSize, SequenceLength = 32, LearningRate = options.LearningRate,
-                    MaskProbability = options.MaskProbability, Seed = (ulong)seed,
-                };
-                var distilled = TrainableModel.FromSource(student.Config, student.Weights);
-                var d = Train(teacher, distilled, text, tokenizer, distillOptions);
-                var scratch = TrainableModel.Create(student.Config, seed);
-                var s = Train(teacher, scratch, text, tokenizer, new Distiller.Options
-                {
-                    Steps = steps, BatchSize = options.BatchSize, SequenceLength = 32, LearningRate = options.LearningRate,
-                    MaskProbability = options.MaskProbability, Seed = (ulong)seed, Loss = new DistillationLoss(Alpha: 0, Beta: 1, Gamma: 0),
-                });
-                string dDir = Save(distilled, Path.Combine(dir, $"{arch}-distilled"), teacherDir);
-                string sDir = Save(scratch, Path.Combine(dir, $"{arch}-scratch"), teacherDir);
-                foreach (var (name, folder, run) in new[] { ("teacher", teacherDir, (Distiller.Result?)null), ("distilled", dDir, d), ("scratch", sDir, s) })
-                {
-                    var p = study.Run(folder, Dense()).Points[0];
-                    double ppl = p.Perplexity ?? PseudoPerplexity(ModelLoader.Load(folder), tokenizer, heldOut);
-                    rows.Add($"| {seed} | {arch} | {name} | {ModelLoader.Load(folder).LayerCount} | {Est(p, "p_at_1_frequent")} | {ppl:0.00} | {Est(p, "crows", "0.0")} | {Est(p, "ss", "0.0")} | {(run is null ? "" : $"{run.TokensPerSecond:0}")} |");
-                    Console.WriteLine(rows[^1]);
-                }
-                }
-                if (arch != ModelArchitecture.Bert) continue;
-                // Recovery of the masked LM.
-                var ctx = new CompressionContext(seed);
-                foreach (var (label, estimator) in new (string, IModelEstimator<ModelTransformer>)[]
-                {
-                    ("magnitude 0.7", ctx.Pruning.Magnitude(0.7, ModuleGroup.All)),
-                    (rtnGroup > 0 ? $"RTN 3-bit, groups of {rtnGroup}" : "RTN 3-bit, one group per row", ctx.Quantization.WeightOnly(bits: 3, groupSize: rtnGroup, groups: ModuleGroup.All)),
-                })
-                {
-                    var compressed = estimator.Fit(teacher);
-                    string cDir = Path.Combine(dir, "compressed-" + label.Replace(' ', '-'));
-                    SaveCompressed(compressed.Model, compressed.Changes, cDir, teacherDir);
-                    var recovery0 = CompressedModelRecovery.Prepare(compressed.Model);
-                    var distiller = new Distiller(teacher, recovery0.Trainable, text, new Distiller.Options
-                    {
-                        Steps = recoverSteps, BatchSize = options.BatchSize, SequenceLength = 32, LearningRate = options.LearningRate / 4,
-                        MaskProbability = options.MaskProbability, Seed = (ulong)seed,
-                    }, tokenizer.MaskTokenId, tokenizer.AllSpecialIds);
-                    distiller.Trainer.Constraints.AddRange(recovery0.Constraints);
-                    var r = distiller.Run();
-                    var recovered = recovery0.Finish();
-                    string rDir = Path.Combine(dir, "recovered-" + label.Replace(' ', '-'));
-                    SaveCompressed(recovered, compressed.Changes, rDir, teacherDir);
-                    var dense = study.Run(teacherDir, Dense()).Points[0];
-                    var before = study.Run(cDir, Dense()).Points[0];
-                    var after = study.Run(rDir, Dense()).Points[0];
-                    double lost = (dense.PAt1 ?? 0) - (before.PAt1 ?? 0), regained = (after.PAt1 ?? 0) - (before.PAt1 ?? 0);
-                    recovery.Add($"| {seed} | {label} | {Est(dense, "p_at_1")} | {Est(before, "p_at_1")} | {Est(after, "p_at_1")} | {(lost > 0 ? regained / lost : double.NaN):0.00} | {compressed.Model.StorageBytes()} → {recovered.StorageBytes()} | {SameZeros(compressed.Model, recovered)} | {r.Seconds:0} s |");
-                    Console.WriteLine(recovery[^1]);
-                }
+                    rows.AddRange(Students(seed, arch, dir, teacherDir, teacher, tokenizer, text, options, steps, study, heldOut));
+                if (recovery.Architectures.Contains(arch))
+                    recoveryRows.AddRange(Recover(seed, arch, dir, teacherDir, teacher, tokenizer, text, options, recovery, study));
             }
         }
         Console.WriteLine();
         Console.WriteLine($"Students: half the teacher's layers, {steps} steps; distilled = DistilBERT's loss (T 2, α 5, β 2, γ 1) from the teacher's every-other layers, scratch = LM loss only from random init.");
-        Console.WriteLine("| seed | model | student | layers | P@1 frequent [95% CI] | perplexity (pseudo for masked) | CrowS [95% CI] | SS [95% CI] | tokens/s |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| seed | model | student | layers | P@1 frequent [95% CI] | perplexity (pseudo for masked) | CrowS [95% CI] | SS [95% CI] | tokens/s | peak RSS while training, MiB |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         rows.ForEach(Console.WriteLine);
         Console.WriteLine();
-        Console.WriteLine($"Recovery of the masked LM, {recoverSteps} steps against the dense teacher:");
-        Console.WriteLine("| seed | compression | dense P@1 | compressed P@1 | recovered P@1 | share of the loss regained | stored bytes | pruned weights still zero |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|");
-        recovery.ForEach(Console.WriteLine);
+        Console.WriteLine($"Recovery, {recovery.Steps} steps against the dense teacher:");
+        Console.WriteLine("| seed | model | compression | dense P@1 | compressed P@1 | recovered P@1 | share of the loss regained | P@1 frequent: dense / compressed / recovered | stored bytes | form kept | time |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        recoveryRows.ForEach(Console.WriteLine);
     }
 
-    private static Distiller.Result Train(LanguageModel teacher, TrainableModel student, List<int[]> text, Tokenizer tokenizer, Distiller.Options options)
+    /// <summary>
+    /// The demo's world and training settings; --people, --zipf and --mlm-steps (the masked LM's steps) change them as
+    /// `-- search` does with --people, --zipf and --steps, for a world whose models know more facts.
+    /// </summary>
+    private static DemoSettings WorldSettings(string[] args, bool quick)
     {
+        var settings = quick ? DemoSettings.Quick(new WorldOptions().BiasSkew, []) : DemoSettings.Full(new WorldOptions().BiasSkew, []);
+        if (Value(args, "--people") is { } people) settings = settings with { World = settings.World with { People = int.Parse(people, Inv) } };
+        if (Value(args, "--zipf") is { } zipf) settings = settings with { World = settings.World with { ZipfExponent = double.Parse(zipf, Inv) } };
+        if (Value(args, "--mlm-steps") is { } mlm) settings = settings with { MaskedLm = settings.MaskedLm with { Steps = int.Parse(mlm, Inv) } };
+        return settings;
+    }
+
+    /// <summary>A distilled and a scratch student of half the teacher's layers, trained and scored beside the teacher: one table row each.</summary>
+    private static IEnumerable<string> Students(int seed, ModelArchitecture arch, string dir, string teacherDir, LanguageModel teacher, Tokenizer tokenizer,
+        List<int[]> text, WorldModelTrainer.Options options, int steps, StudyRunner study, List<string> heldOut)
+    {
+        var student = StudentBuilder.FromTeacher(teacher);
+        var distillOptions = new Distiller.Options
+        {
+            Steps = steps, BatchSize = options.BatchSize, SequenceLength = 32, LearningRate = options.LearningRate,
+            MaskProbability = options.MaskProbability, Seed = (ulong)seed,
+        };
+        var distilled = TrainableModel.FromSource(student.Config, student.Weights);
+        var d = Train(teacher, distilled, text, tokenizer, distillOptions);
+        var scratch = TrainableModel.Create(student.Config, seed);
+        var s = Train(teacher, scratch, text, tokenizer, new Distiller.Options
+        {
+            Steps = steps, BatchSize = options.BatchSize, SequenceLength = 32, LearningRate = options.LearningRate,
+            MaskProbability = options.MaskProbability, Seed = (ulong)seed, Loss = new DistillationLoss(Alpha: 0, Beta: 1, Gamma: 0),
+        });
+        string dDir = Save(distilled, Path.Combine(dir, $"{arch}-distilled"), teacherDir);
+        string sDir = Save(scratch, Path.Combine(dir, $"{arch}-scratch"), teacherDir);
+        foreach (var (name, folder, run) in new[] { ("teacher", teacherDir, (Trained?)null), ("distilled", dDir, d), ("scratch", sDir, s) })
+        {
+            var p = study.Run(folder, Dense()).Points[0];
+            double ppl = p.Perplexity ?? PseudoPerplexity(ModelLoader.Load(folder), tokenizer, heldOut);
+            string row = $"| {seed} | {arch} | {name} | {ModelLoader.Load(folder).LayerCount} | {Est(p, "p_at_1_frequent")} | {ppl:0.00} | {Est(p, "crows", "0.0")} | {Est(p, "ss", "0.0")} | {(run is null ? " | " : $"{run.Run.TokensPerSecond:0} | {PeakMemory.MiB(run.PeakBytes)}")} |";
+            Console.WriteLine(row);
+            yield return row;
+        }
+    }
+
+    /// <summary>
+    /// Magnitude 0.7 and k-bit RTN of every linear layer but the head, each recovered against the dense teacher with the
+    /// compressed forms kept; P@1 of dense, compressed and recovered, the stored bytes and whether the forms were kept.
+    /// </summary>
+    private static IEnumerable<string> Recover(int seed, ModelArchitecture arch, string dir, string teacherDir, LanguageModel teacher, Tokenizer tokenizer,
+        List<int[]> text, WorldModelTrainer.Options options, RecoverySettings recovery, StudyRunner study)
+    {
+        var ctx = new CompressionContext(seed);
+        var dense = study.Run(teacherDir, Dense()).Points[0];
+        foreach (var (label, estimator) in new (string, IModelEstimator<ModelTransformer>)[]
+        {
+            ("magnitude 0.7", ctx.Pruning.Magnitude(0.7, ModuleGroup.All)),
+            (recovery.RtnLabel, ctx.Quantization.WeightOnly(bits: recovery.RtnBits, groupSize: recovery.RtnGroup, symmetric: recovery.RtnSymmetric, groups: ModuleGroup.All)),
+        })
+        {
+            var compressed = estimator.Fit(teacher);
+            string cDir = Path.Combine(dir, $"{arch}-compressed-{label.Replace(' ', '-')}");
+            SaveCompressed(compressed.Model, compressed.Changes, cDir, teacherDir);
+            var prepared = CompressedModelRecovery.Prepare(compressed.Model);
+            var distiller = new Distiller(teacher, prepared.Trainable, text, new Distiller.Options
+            {
+                Steps = recovery.Steps, BatchSize = options.BatchSize, SequenceLength = 32, LearningRate = options.LearningRate / 4,
+                MaskProbability = options.MaskProbability, Seed = (ulong)seed,
+            }, tokenizer.MaskTokenId, tokenizer.AllSpecialIds);
+            distiller.Trainer.Constraints.AddRange(prepared.Constraints);
+            var r = distiller.Run();
+            var recovered = prepared.Finish();
+            string rDir = Path.Combine(dir, $"{arch}-recovered-{label.Replace(' ', '-')}");
+            SaveCompressed(recovered, compressed.Changes, rDir, teacherDir);
+            var before = study.Run(cDir, Dense()).Points[0];
+            var after = study.Run(rDir, Dense()).Points[0];
+            double lost = (dense.PAt1 ?? 0) - (before.PAt1 ?? 0), regained = (after.PAt1 ?? 0) - (before.PAt1 ?? 0);
+            string frequent = $"{Est(dense, "p_at_1_frequent", "0.000", withInterval: false)} / {Est(before, "p_at_1_frequent", "0.000", withInterval: false)} / {Est(after, "p_at_1_frequent", "0.000", withInterval: false)}";
+            string row = $"| {seed} | {arch} | {label} | {Est(dense, "p_at_1")} | {Est(before, "p_at_1")} | {Est(after, "p_at_1")} | {(lost > 0 ? (regained / lost).ToString("0.00", Inv) : "(nothing lost)")} | {frequent} | {compressed.Model.StorageBytes()} → {recovered.StorageBytes()} | {FormCheck.Kept(compressed.Model, recovered)} | {r.Seconds:0} s |";
+            Console.WriteLine(row);
+            yield return row;
+        }
+    }
+
+    /// <summary>One training run and the peak resident memory while it ran (the whole process's where the peak cannot be reset).</summary>
+    private static Trained Train(LanguageModel teacher, TrainableModel student, List<int[]> text, Tokenizer tokenizer, Distiller.Options options)
+    {
+        PeakMemory.Reset();
         var distiller = new Distiller(teacher, student, text, options, tokenizer.MaskTokenId, tokenizer.AllSpecialIds);
         var sw = Stopwatch.StartNew();
         var result = distiller.Run((step, total, loss) => { if (step % 250 == 0) Console.Error.WriteLine($"  step {step}/{total} loss {loss:0.000} ({sw.Elapsed.TotalSeconds:0} s)"); });
-        return result;
+        return new Trained(result, PeakMemory.PeakResidentBytes());
     }
+
+    private sealed record Trained(Distiller.Result Run, long? PeakBytes);
 
     private static StudyGrid Dense() => new("dense", [new StudyGridPoint("dense", "dense", "none", 0, 32, [])]);
 
@@ -153,20 +195,6 @@ internal static class DistillBench
         CompressedModel.Save(model, changes, dir, new CompressedModel.SaveOptions { TokenizerFolder = tokenizerSource, HashSource = false });
     }
 
-    /// <summary>True when every weight that is zero in <paramref name="before"/> is zero in <paramref name="after"/>, layer by layer.</summary>
-    private static bool SameZeros(LanguageModel before, LanguageModel after)
-    {
-        for (int i = 0; i < before.Linears.Count; i++)
-        {
-            if (before.Linears[i].Weight is DenseWeight) continue;
-            var a = before.Linears[i].Weight.ToDense().ReadOnlySpan;
-            var b = after.Linears[i].Weight.ToDense().ReadOnlySpan;
-            if (before.Linears[i].Weight.Format.StartsWith("sparse", StringComparison.Ordinal))
-                for (int k = 0; k < a.Length; k++) if (a[k] == 0f && b[k] != 0f) return false;
-        }
-        return true;
-    }
-
     /// <summary>exp(−Σ PLL / tokens) over held-out sentences, each token masked in turn (Salazar et al. 2020).</summary>
     private static double PseudoPerplexity(LanguageModel model, Tokenizer tokenizer, IReadOnlyList<string> sentences)
     {
@@ -176,10 +204,11 @@ internal static class DistillBench
         return Math.Exp(-pll.Sum() / seqs.Sum(s => s.Item2.Length));
     }
 
-    private static string Est(StudyPoint p, string key, string format = "0.000")
-        => p.Intervals.TryGetValue(key, out var e) ? $"{e.Value.ToString(format, Inv)} [{e.CiLow.ToString(format, Inv)}, {e.CiHigh.ToString(format, Inv)}]" : "–";
+    private static string Est(StudyPoint p, string key, string format = "0.000", bool withInterval = true)
+        => !p.Intervals.TryGetValue(key, out var e) ? "–"
+            : withInterval ? $"{e.Value.ToString(format, Inv)} [{e.CiLow.ToString(format, Inv)}, {e.CiHigh.ToString(format, Inv)}]" : e.Value.ToString(format, Inv);
 
-    private static string? Value(string[] args, string name)
+    internal static string? Value(string[] args, string name)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
