@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MLNet.Compression.Distillation;
 using MLNet.Compression.Evaluation.Scoring;
+using MLNet.Compression.Evaluation.Statistics;
 using MLNet.Compression.Modeling;
 using MLNet.Compression.Persistence;
 using MLNet.Compression.Pipeline;
@@ -22,7 +23,8 @@ namespace MLNet.Compression.Benchmarks;
 /// (causal) or pseudo-perplexity (masked, Salazar et al. 2020) on the world's held-out text, distillation throughput and
 /// peak resident memory while each student trains.
 /// <code>dotnet run -c Release --project benchmarks/MLNet.Compression.Benchmarks -- distill [--seeds 1,2] [--steps 1500] [--quick]
-///     [--dir DIR] [--recovery-only] [--recover-arch bert,gpt2] [--recover-steps 400] [--rtn-bits 3] [--rtn-group 0] [--rtn-symmetric]
+///     [--dir DIR] [--recovery-only] [--recover-arch bert,gpt2] [--recover-steps 400] [--recover-lr-factor 0.25]
+///     [--recover-methods magnitude,rtn] [--rtn-bits 3] [--rtn-group 0] [--rtn-symmetric]
 ///     [--people N] [--zipf s] [--mlm-steps N]</code>
 /// `-- distill --bert-base` measures throughput and memory at BERT-base shape instead (<see cref="DistillThroughputBench"/>).
 /// </summary>
@@ -69,7 +71,7 @@ internal static class DistillBench
                 if (!recoveryOnly)
                     rows.AddRange(Students(seed, arch, dir, teacherDir, teacher, tokenizer, text, options, steps, study, heldOut));
                 if (recovery.Architectures.Contains(arch))
-                    recoveryRows.AddRange(Recover(seed, arch, dir, teacherDir, teacher, tokenizer, text, options, recovery, study));
+                    recoveryRows.AddRange(Recover(seed, arch, dir, world, teacherDir, teacher, tokenizer, text, options, recovery, study));
             }
         }
         Console.WriteLine();
@@ -78,9 +80,9 @@ internal static class DistillBench
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         rows.ForEach(Console.WriteLine);
         Console.WriteLine();
-        Console.WriteLine($"Recovery, {recovery.Steps} steps against the dense teacher:");
-        Console.WriteLine("| seed | model | compression | dense P@1 | compressed P@1 | recovered P@1 | share of the loss regained | P@1 frequent: dense / compressed / recovered | stored bytes | form kept | time |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine($"Recovery, {recovery.Steps} steps against the dense teacher at {recovery.LearningRateFactor.ToString(Inv)} × the teacher's learning rate:");
+        Console.WriteLine("| seed | model | compression | dense P@1 | compressed P@1 | recovered P@1 | share of the P@1 loss regained | facts dense knows | kept compressed | kept recovered | share of the known facts' loss regained | P@1 frequent: dense / compressed / recovered | stored bytes | form kept | time |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         recoveryRows.ForEach(Console.WriteLine);
     }
 
@@ -131,16 +133,17 @@ internal static class DistillBench
     /// Magnitude 0.7 and k-bit RTN of every linear layer but the head, each recovered against the dense teacher with the
     /// compressed forms kept; P@1 of dense, compressed and recovered, the stored bytes and whether the forms were kept.
     /// </summary>
-    private static IEnumerable<string> Recover(int seed, ModelArchitecture arch, string dir, string teacherDir, LanguageModel teacher, Tokenizer tokenizer,
+    private static IEnumerable<string> Recover(int seed, ModelArchitecture arch, string dir, string world, string teacherDir, LanguageModel teacher, Tokenizer tokenizer,
         List<int[]> text, WorldModelTrainer.Options options, RecoverySettings recovery, StudyRunner study)
     {
         var ctx = new CompressionContext(seed);
         var dense = study.Run(teacherDir, Dense()).Points[0];
-        foreach (var (label, estimator) in new (string, IModelEstimator<ModelTransformer>)[]
-        {
-            ("magnitude 0.7", ctx.Pruning.Magnitude(0.7, ModuleGroup.All)),
-            (recovery.RtnLabel, ctx.Quantization.WeightOnly(bits: recovery.RtnBits, groupSize: recovery.RtnGroup, symmetric: recovery.RtnSymmetric, groups: ModuleGroup.All)),
-        })
+        var known = KnownFacts.Of(teacher, tokenizer, Path.Combine(world, "lama"));
+        var stages = new List<(string, IModelEstimator<ModelTransformer>)>();
+        if (recovery.Methods.Contains("magnitude")) stages.Add(("magnitude 0.7", ctx.Pruning.Magnitude(0.7, ModuleGroup.All)));
+        if (recovery.Methods.Contains("rtn"))
+            stages.Add((recovery.RtnLabel, ctx.Quantization.WeightOnly(bits: recovery.RtnBits, groupSize: recovery.RtnGroup, symmetric: recovery.RtnSymmetric, groups: ModuleGroup.All)));
+        foreach (var (label, estimator) in stages)
         {
             var compressed = estimator.Fit(teacher);
             string cDir = Path.Combine(dir, $"{arch}-compressed-{label.Replace(' ', '-')}");
@@ -148,7 +151,7 @@ internal static class DistillBench
             var prepared = CompressedModelRecovery.Prepare(compressed.Model);
             var distiller = new Distiller(teacher, prepared.Trainable, text, new Distiller.Options
             {
-                Steps = recovery.Steps, BatchSize = options.BatchSize, SequenceLength = 32, LearningRate = options.LearningRate / 4,
+                Steps = recovery.Steps, BatchSize = options.BatchSize, SequenceLength = 32, LearningRate = options.LearningRate * recovery.LearningRateFactor,
                 MaskProbability = options.MaskProbability, Seed = (ulong)seed,
             }, tokenizer.MaskTokenId, tokenizer.AllSpecialIds);
             distiller.Trainer.Constraints.AddRange(prepared.Constraints);
@@ -159,8 +162,10 @@ internal static class DistillBench
             var before = study.Run(cDir, Dense()).Points[0];
             var after = study.Run(rDir, Dense()).Points[0];
             double lost = (dense.PAt1 ?? 0) - (before.PAt1 ?? 0), regained = (after.PAt1 ?? 0) - (before.PAt1 ?? 0);
+            var keptBefore = known.Kept(ModelLoader.Load(cDir), tokenizer);
+            var keptAfter = known.Kept(ModelLoader.Load(rDir), tokenizer);
             string frequent = $"{Est(dense, "p_at_1_frequent", "0.000", withInterval: false)} / {Est(before, "p_at_1_frequent", "0.000", withInterval: false)} / {Est(after, "p_at_1_frequent", "0.000", withInterval: false)}";
-            string row = $"| {seed} | {arch} | {label} | {Est(dense, "p_at_1")} | {Est(before, "p_at_1")} | {Est(after, "p_at_1")} | {(lost > 0 ? (regained / lost).ToString("0.00", Inv) : "(nothing lost)")} | {frequent} | {compressed.Model.StorageBytes()} → {recovered.StorageBytes()} | {FormCheck.Kept(compressed.Model, recovered)} | {r.Seconds:0} s |";
+            string row = $"| {seed} | {arch} | {label} | {Est(dense, "p_at_1")} | {Est(before, "p_at_1")} | {Est(after, "p_at_1")} | {Share(regained, lost)} | {known.Count} | {Est(keptBefore)} | {Est(keptAfter)} | {Share(keptAfter.Estimate - keptBefore.Estimate, 1 - keptBefore.Estimate)} | {frequent} | {compressed.Model.StorageBytes()} → {recovered.StorageBytes()} | {FormCheck.Kept(compressed.Model, recovered)} | {r.Seconds:0} s |";
             Console.WriteLine(row);
             yield return row;
         }
@@ -207,6 +212,10 @@ internal static class DistillBench
     private static string Est(StudyPoint p, string key, string format = "0.000", bool withInterval = true)
         => !p.Intervals.TryGetValue(key, out var e) ? "–"
             : withInterval ? $"{e.Value.ToString(format, Inv)} [{e.CiLow.ToString(format, Inv)}, {e.CiHigh.ToString(format, Inv)}]" : e.Value.ToString(format, Inv);
+
+    private static string Share(double regained, double lost) => lost > 0 ? (regained / lost).ToString("0.00", Inv) : "(nothing lost)";
+
+    private static string Est(Interval e) => $"{e.Estimate.ToString("0.000", Inv)} [{e.Low.ToString("0.000", Inv)}, {e.High.ToString("0.000", Inv)}]";
 
     internal static string? Value(string[] args, string name)
     {

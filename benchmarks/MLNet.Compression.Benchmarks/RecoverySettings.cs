@@ -5,9 +5,10 @@ namespace MLNet.Compression.Benchmarks;
 
 /// <summary>
 /// What `-- distill` recovers and how: --recover-arch (the demo teachers whose compressed copies are recovered; bert by
-/// default), --recover-steps, and the RTN stage's --rtn-bits, --rtn-group (0: one group per row) and --rtn-symmetric.
+/// default), --recover-steps, --recover-lr-factor (the peak learning rate as a share of the one the teacher was trained
+/// with; 0.25 by default), --recover-methods (magnitude,rtn by default), and the RTN stage's --rtn-bits, --rtn-group (0: one group per row) and --rtn-symmetric.
 /// </summary>
-internal sealed record RecoverySettings(ModelArchitecture[] Architectures, int Steps, int RtnBits, int RtnGroup, bool RtnSymmetric)
+internal sealed record RecoverySettings(ModelArchitecture[] Architectures, string[] Methods, int Steps, double LearningRateFactor, int RtnBits, int RtnGroup, bool RtnSymmetric)
 {
     public static RecoverySettings Parse(string[] args, bool quick)
     {
@@ -18,7 +19,11 @@ internal sealed record RecoverySettings(ModelArchitecture[] Architectures, int S
             _ => throw new ArgumentException($"--recover-arch: expected bert and/or gpt2 (the demo's two teachers), got \"{a}\"."),
         }).Distinct().ToArray();
         int Int(string name, string fallback) => int.Parse(DistillBench.Value(args, name) ?? fallback, CultureInfo.InvariantCulture);
-        return new RecoverySettings(archs, Int("--recover-steps", quick ? "100" : "400"), Int("--rtn-bits", "3"), Int("--rtn-group", "0"), args.Contains("--rtn-symmetric"));
+        var methods = (DistillBench.Value(args, "--recover-methods") ?? "magnitude,rtn").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        if (methods.FirstOrDefault(m => m is not ("magnitude" or "rtn")) is { } unknown)
+            throw new ArgumentException($"--recover-methods: expected magnitude and/or rtn, got \"{unknown}\".");
+        double lrFactor = double.Parse(DistillBench.Value(args, "--recover-lr-factor") ?? "0.25", CultureInfo.InvariantCulture);
+        return new RecoverySettings(archs, methods, Int("--recover-steps", quick ? "100" : "400"), lrFactor, Int("--rtn-bits", "3"), Int("--rtn-group", "0"), args.Contains("--rtn-symmetric"));
     }
 
     /// <summary>e.g. "RTN 3-bit, one group per row" or "RTN 3-bit symmetric, groups of 32".</summary>
