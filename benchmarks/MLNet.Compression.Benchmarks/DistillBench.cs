@@ -148,7 +148,7 @@ internal static class DistillBench
             var compressed = estimator.Fit(teacher);
             string cDir = Path.Combine(dir, $"{arch}-compressed-{label.Replace(' ', '-')}");
             SaveCompressed(compressed.Model, compressed.Changes, cDir, teacherDir);
-            var prepared = CompressedModelRecovery.Prepare(compressed.Model);
+            var prepared = CompressedModelRecovery.Prepare(compressed.Model, recovery.Grid);
             var distiller = new Distiller(teacher, prepared.Trainable, text, new Distiller.Options
             {
                 Steps = recovery.Steps, BatchSize = options.BatchSize, SequenceLength = 32, LearningRate = options.LearningRate * recovery.LearningRateFactor,

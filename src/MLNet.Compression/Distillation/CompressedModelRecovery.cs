@@ -20,8 +20,9 @@ public sealed class CompressedModelRecovery
 {
     private readonly List<(Linear Layer, Func<IWeight> Store)> _stores = [];
 
-    private CompressedModelRecovery(LanguageModel compressed)
+    private CompressedModelRecovery(LanguageModel compressed, KBitRecoveryGrid grid)
     {
+        KBitGrid = grid;
         Trainable = TrainableModel.Copy(compressed);
         var copies = Trainable.Model.Linears;
         for (int i = 0; i < compressed.Linears.Count; i++)
@@ -49,7 +50,7 @@ public sealed class CompressedModelRecovery
                     Keep(layer, new MaskConstraint(value), () => NMWeight.FromDense(value, nm.N, nm.M));
                     break;
                 case KBitWeight k:
-                    Quantized(layer, value, w => RtnQuantizer.Quantize(w, k.Bits, k.GroupSize, k.Symmetric));
+                    Quantized(layer, value, KBitGrid == KBitRecoveryGrid.Frozen ? k.OnSameGrid : w => RtnQuantizer.Quantize(w, k.Bits, k.GroupSize, k.Symmetric));
                     break;
                 case Int8Weight q:
                     bool perChannel = q.Format == Int8Weight.PerChannelFormat;
@@ -80,7 +81,10 @@ public sealed class CompressedModelRecovery
     public int StraightThroughLayers => Constraints.Count(c => c is StraightThroughConstraint);
 
     /// <summary>Prepares recovery of <paramref name="compressed"/> (which is not changed).</summary>
-    public static CompressedModelRecovery Prepare(LanguageModel compressed) => new(compressed);
+    public static CompressedModelRecovery Prepare(LanguageModel compressed, KBitRecoveryGrid grid = KBitRecoveryGrid.Frozen) => new(compressed, grid);
+
+    /// <summary>How k-bit layers are put back on a grid after each update.</summary>
+    public KBitRecoveryGrid KBitGrid { get; }
 
     /// <summary>The trained model with every compressed layer stored back in its form; call once, after training.</summary>
     public LanguageModel Finish()
@@ -161,4 +165,13 @@ public sealed class CompressedModelRecovery
         /// <summary>The master quantized into the layer's form.</summary>
         public IWeight Store() => _quantize(new Tensor((float[])_master.Clone(), _value.Shape));
     }
+}
+
+/// <summary>How recovery training puts a k-bit layer's float master back on a grid after each update.</summary>
+public enum KBitRecoveryGrid
+{
+    /// <summary>The layer's own scales and zero points, frozen; only the codes change.</summary>
+    Frozen,
+    /// <summary>A round-to-nearest grid fitted anew to the master at every step.</summary>
+    Refit,
 }

@@ -80,6 +80,28 @@ public sealed class KBitWeight : IPersistentWeight
 
     public float Zero(int row, int group) => _zeros[row * Groups + group];
 
+    /// <summary>
+    /// <paramref name="weight"/> [out, in] rounded onto this layer's own grids (its scales and zero points kept, only the
+    /// codes chosen anew), as quantization-aware training with frozen scales does; recovery training uses it so that a
+    /// layer keeps the grid its quantizer (RTN or GPTQ) chose.
+    /// </summary>
+    public KBitWeight OnSameGrid(Tensor weight)
+    {
+        if (weight.Rank != 2 || weight.Dim(0) != OutFeatures || weight.Dim(1) != InFeatures)
+            throw new ArgumentException($"weights of shape [{string.Join(", ", weight.Shape)}] cannot take the grid of a [{OutFeatures}, {InFeatures}] layer.");
+        int maxq = (1 << Bits) - 1;
+        var codes = new byte[weight.Length]; // [out, in]
+        var w = weight.ReadOnlySpan;
+        for (int o = 0; o < OutFeatures; o++)
+            for (int g = 0; g < Groups; g++)
+            {
+                var grid = new GroupGrid(Scale(o, g), Zero(o, g), maxq);
+                int c0 = g * GroupSize, c1 = Math.Min(c0 + GroupSize, InFeatures);
+                for (int c = c0; c < c1; c++) codes[o * InFeatures + c] = (byte)grid.Code(w[o * InFeatures + c]);
+            }
+        return new KBitWeight(codes, _scales, _zeros, OutFeatures, InFeatures, Bits, GroupSize, Symmetric);
+    }
+
     public Tensor ToDense()
     {
         var d = new float[(long)OutFeatures * InFeatures]; // [out, in]
