@@ -14,7 +14,9 @@ namespace MLNet.Compression.Distillation;
 /// (k-bit groups, int8, fp16/bf16) trains through a straight-through estimator (Bengio et al. 2013; as in quantization-aware
 /// training, Jacob et al. 2018): the forward pass uses the quantized weights, the gradient updates a float32 master copy, and
 /// the master is quantized again after each update with the layer's own settings (bits, group size, symmetry, per-channel
-/// or per-tensor scales; k-bit layers by round-to-nearest on their group grid, whatever method first chose that grid).
+/// or per-tensor scales). A k-bit layer keeps the grid its quantizer chose (RTN's or GPTQ's scales and zero points, frozen;
+/// only the codes change), which regained more known facts in docs/BENCHMARKS.md than a grid fitted anew at every step
+/// (<see cref="KBitRecoveryGrid.Refit"/>).
 /// </summary>
 public sealed class CompressedModelRecovery
 {
