@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MLNet.Compression.Modeling;
+using MLNet.Compression.Pipeline;
 using MLNet.Compression.Tensors.Autograd;
 using MLNet.Compression.Training;
 
@@ -51,6 +52,14 @@ public sealed class Distiller
 
         /// <summary>A copy whose setters do not change this one.</summary>
         public Options Clone() => (Options)MemberwiseClone();
+
+        /// <summary>A copy that draws with <paramref name="context"/>'s seed unless <see cref="Seed"/> is set, as the estimators do.</summary>
+        public Options SeededFrom(CompressionContext context)
+        {
+            var copy = Clone();
+            if (context.Seed is int seed && copy.Seed == 0) copy.Seed = (ulong)seed;
+            return copy;
+        }
     }
 
     /// <summary>Called after every step with (step, total steps, the loss's moving average).</summary>

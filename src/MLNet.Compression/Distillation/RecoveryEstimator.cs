@@ -35,8 +35,7 @@ public sealed class RecoveryEstimator : IModelEstimator<DistillationTransformer>
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        _training = options.Training.Clone();
-        if (context.Seed is int seed && _training.Seed == 0) _training.Seed = (ulong)seed;
+        _training = options.Training.SeededFrom(context);
     }
 
     public DistillationTransformer Fit(LanguageModel model, CalibrationData? calibration = null)
