@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Buffers;
 using System.Text;
 using Microsoft.ML.Tokenizers;
@@ -43,7 +44,8 @@ namespace MLNet.Compression.Tokenization;
 /// </remarks>
 public abstract class Tokenizer : Microsoft.ML.Tokenizers.Tokenizer
 {
-    private Dictionary<string, int?>? _specialIdCache;
+    // Concurrent: ML.NET's cursor splitter encodes rows on several threads through one tokenizer.
+    private ConcurrentDictionary<string, int?>? _specialIdCache;
 
     /// <summary>The model's named special tokens.</summary>
     public SpecialTokens SpecialTokens { get; protected set; } = new();
@@ -360,10 +362,8 @@ public abstract class Tokenizer : Microsoft.ML.Tokenizers.Tokenizer
     private int? SpecialId(string? token)
     {
         if (token is null) return null;
-        _specialIdCache ??= new();
-        if (!_specialIdCache.TryGetValue(token, out var id))
-            _specialIdCache[token] = id = TokenToId(token);
-        return id;
+        var cache = _specialIdCache ??= new(StringComparer.Ordinal);
+        return cache.GetOrAdd(token, TokenToId);
     }
 
     /// <summary>

@@ -51,19 +51,23 @@ internal static class TokenizerFixtures
         lock (Cache)
         {
             if (Cache.TryGetValue(name, out var t)) return t;
-            string dir = Path("data", "tokenizers", name);
-            t = name switch
-            {
-                "bert-base-uncased" => BertTokenizer.FromVocabFile(System.IO.Path.Combine(dir, "vocab.txt")),
-                "bert-base-cased" => BertTokenizer.FromVocabFile(System.IO.Path.Combine(dir, "vocab.txt"), new BertTokenizer.Options { DoLowerCase = false }),
-                "gpt2" => Gpt2Tokenizer.FromFiles(System.IO.Path.Combine(dir, "vocab.json"), System.IO.Path.Combine(dir, "merges.txt")),
-                "roberta-base" => Gpt2Tokenizer.FromFiles(System.IO.Path.Combine(dir, "vocab.json"), System.IO.Path.Combine(dir, "merges.txt"), Gpt2Tokenizer.Options.Roberta),
-                "t5" => T5Tokenizer.FromFile(System.IO.Path.Combine(dir, "spiece.model")),
-                _ => throw new ArgumentException(name),
-            };
-            Cache[name] = t;
-            return t;
+            return Cache[name] = LoadReal(name);
         }
+    }
+
+    /// <summary>A new, uncached instance of a real vocabulary's tokenizer.</summary>
+    public static Tokenizer LoadReal(string name)
+    {
+        string dir = Path("data", "tokenizers", name);
+        return name switch
+        {
+            "bert-base-uncased" => BertTokenizer.FromVocabFile(System.IO.Path.Combine(dir, "vocab.txt")),
+            "bert-base-cased" => BertTokenizer.FromVocabFile(System.IO.Path.Combine(dir, "vocab.txt"), new BertTokenizer.Options { DoLowerCase = false }),
+            "gpt2" => Gpt2Tokenizer.FromFiles(System.IO.Path.Combine(dir, "vocab.json"), System.IO.Path.Combine(dir, "merges.txt")),
+            "roberta-base" => Gpt2Tokenizer.FromFiles(System.IO.Path.Combine(dir, "vocab.json"), System.IO.Path.Combine(dir, "merges.txt"), Gpt2Tokenizer.Options.Roberta),
+            "t5" => T5Tokenizer.FromFile(System.IO.Path.Combine(dir, "spiece.model")),
+            _ => throw new ArgumentException(name),
+        };
     }
 
     public static Tokenizer Small(string folder)
