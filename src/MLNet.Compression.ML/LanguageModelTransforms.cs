@@ -12,7 +12,7 @@ namespace MLNet.Compression.ML;
 
 /// <summary>
 /// Language-model stages for ML.NET pipelines, from <c>mlContext.Transforms.LanguageModel()</c>:
-/// featurizers (<see cref="Embed"/>, <see cref="TokenIds"/>, <see cref="LogLikelihood"/>, <see cref="FillMask"/>) that
+/// featurizers (<see cref="Embed(LanguageModelSource, Tokenizer, string, string, Pooling?, bool, int)"/>, <see cref="TokenIds"/>, <see cref="LogLikelihood"/>, <see cref="FillMask"/>) that
 /// run this project's engine on a text column, and <see cref="Compress(LanguageModel, Tokenizer, Func{CompressionContext, IModelEstimator{ModelTransformer}}, string, CompressionEstimator.Options?)"/>,
 /// whose Fit compresses a model with calibration text read from a column.
 /// <code>
@@ -41,18 +41,34 @@ public sealed class LanguageModelTransforms
     /// </summary>
     public LanguageModelEstimator Embed(LanguageModelSource model, Tokenizer tokenizer, string outputColumnName = "Embedding", string inputColumnName = "Text",
                                         Pooling? pooling = null, bool normalize = false, int maxTokens = 128)
+        => Embed(model, tokenizer, new SentenceEncoder.Options { Pooling = pooling ?? Pooling.Mean, Normalize = normalize, MaxSeqLength = maxTokens }, outputColumnName, inputColumnName);
+
+    /// <summary>
+    /// The vectors <paramref name="encoder"/> makes (<see cref="SentenceEncoder.Encode"/>), one per text: a
+    /// sentence-transformers model as <see cref="SentenceEncoder.Load"/> reads it, with its pooling, max_seq_length,
+    /// do_lower_case, Dense and Normalize modules, so the column equals what the <c>embed</c> command writes for the same
+    /// folder. Without a max_seq_length the model's position limit (else 512) bounds the tokens.
+    /// </summary>
+    public LanguageModelEstimator Embed(SentenceEncoder encoder, string outputColumnName = "Embedding", string inputColumnName = "Text")
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        var settings = encoder.Settings.MaxSeqLength is null ? encoder.Settings with { MaxSeqLength = encoder.Model.MaxPositions ?? 512 } : encoder.Settings;
+        return Embed(encoder.Model, encoder.Tokenizer, settings, outputColumnName, inputColumnName);
+    }
+
+    private LanguageModelEstimator Embed(LanguageModelSource model, Tokenizer tokenizer, SentenceEncoder.Options settings, string outputColumnName, string inputColumnName)
     {
         ArgumentNullException.ThrowIfNull(model);
         var files = TokenizerFiles.Of(tokenizer ?? throw new ArgumentNullException(nameof(tokenizer)), "Embed");
         var planned = model.Planned;
-        pooling ??= Pooling.Mean;
-        EmbeddingStage.Check(planned, pooling, maxTokens, "Embed");
-        return new LanguageModelEstimator(_catalog, "Embed", inputColumnName, [outputColumnName], EmbeddingStage.ShapeFor(pooling.Dimension(planned.HiddenSize)), () =>
+        EmbeddingStage.Check(planned, settings.Pooling, settings.MaxSeqLength!.Value, "Embed");
+        _ = new SentenceEncoder(planned, tokenizer, settings);   // checks the Dense modules' sizes now rather than at Fit
+        return new LanguageModelEstimator(_catalog, "Embed", inputColumnName, [outputColumnName], EmbeddingStage.ShapeFor(EmbeddingStage.Dimension(settings, planned.HiddenSize)), () =>
         {
             var (m, changes) = model.Resolve("Embed");
             if (m.HiddenSize != planned.HiddenSize)
                 throw new InvalidOperationException($"Embed: the compressed model has hidden size {m.HiddenSize}, but the pipeline's schema was built for {planned.HiddenSize}.");
-            return new EmbeddingStage(m, tokenizer, files, changes, pooling, normalize, maxTokens);
+            return new EmbeddingStage(m, tokenizer, files, changes, settings);
         });
     }
 

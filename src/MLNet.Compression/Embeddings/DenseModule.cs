@@ -26,6 +26,26 @@ public sealed class DenseModule
     public int InFeatures { get; }
     public int OutFeatures { get; }
 
+    /// <summary>W [out, in], row-major.</summary>
+    public ReadOnlyMemory<float> Weight => _weight;
+
+    /// <summary>b [out], or empty without a bias.</summary>
+    public ReadOnlyMemory<float> Bias => _bias;
+
+    public bool HasBias => _bias is not null;
+
+    /// <summary>True for tanh, false for the identity (the two activations sentence-transformers' Dense modules use).</summary>
+    public bool Tanh => _tanh;
+
+    /// <summary>A Dense module from its parts: <paramref name="weight"/> [out, in], <paramref name="bias"/> [out] or null.</summary>
+    public static DenseModule Create(int inFeatures, int outFeatures, float[] weight, float[]? bias, bool tanh)
+    {
+        if (inFeatures < 1 || outFeatures < 1) throw new ArgumentException($"a Dense module of {inFeatures} → {outFeatures} features (expected positive sizes).");
+        if (weight.Length != (long)inFeatures * outFeatures) throw new ArgumentException($"a Dense module of {inFeatures} → {outFeatures} features needs {(long)inFeatures * outFeatures} weights, got {weight.Length}.");
+        if (bias is not null && bias.Length != outFeatures) throw new ArgumentException($"a Dense module with {outFeatures} outputs needs {outFeatures} biases, got {bias.Length}.");
+        return new DenseModule(inFeatures, outFeatures, weight, bias, tanh);
+    }
+
     /// <summary>Reads config.json (in_features, out_features, bias, activation_function) and model.safetensors of <paramref name="dir"/>.</summary>
     public static DenseModule Load(string dir)
     {
