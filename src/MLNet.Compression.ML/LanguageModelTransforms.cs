@@ -12,7 +12,7 @@ namespace MLNet.Compression.ML;
 
 /// <summary>
 /// Language-model stages for ML.NET pipelines, from <c>mlContext.Transforms.LanguageModel()</c>:
-/// featurizers (<see cref="Embed(LanguageModelSource, Tokenizer, string, string, Pooling?, bool, int)"/>, <see cref="TokenIds"/>, <see cref="LogLikelihood"/>, <see cref="FillMask"/>) that
+/// featurizers (<see cref="Embed(LanguageModelSource, Tokenizer, string, string, Pooling?, bool, int)"/>, <see cref="TokenIds"/>, <see cref="LogLikelihood"/>, <see cref="FillMask"/>, <see cref="Generate"/>) that
 /// run this project's engine on a text column, and <see cref="Compress(LanguageModel, Tokenizer, Func{CompressionContext, IModelEstimator{ModelTransformer}}, string, CompressionEstimator.Options?)"/>,
 /// whose Fit compresses a model with calibration text read from a column.
 /// <code>
@@ -119,6 +119,25 @@ public sealed class LanguageModelTransforms
         {
             var (m, changes) = model.Resolve("FillMask");
             return new FillMaskStage(m, tokenizer, files, changes, topK, maxTokens);
+        });
+    }
+
+    /// <summary>
+    /// The greedy continuation of each text, decoded without special tokens, and the number of tokens generated (at most
+    /// <paramref name="maxNewTokens"/>; fewer when the model emits its end-of-sequence token). Causal LMs continue the text;
+    /// seq2seq models (T5, BART) write the target of the text as source. Greedy decoding is Hugging Face's
+    /// generate(do_sample=False, num_beams=1) with the config's logits processors, so the column is deterministic.
+    /// </summary>
+    public LanguageModelEstimator Generate(LanguageModelSource model, Tokenizer tokenizer, string outputColumnName = "GeneratedText", string tokenCountColumnName = "GeneratedTokens",
+                                           string inputColumnName = "Text", int maxNewTokens = 20, int maxTokens = 128)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var files = TokenizerFiles.Of(tokenizer ?? throw new ArgumentNullException(nameof(tokenizer)), "Generate");
+        GenerationStage.Check(model.Planned, maxNewTokens, maxTokens);
+        return new LanguageModelEstimator(_catalog, "Generate", inputColumnName, [outputColumnName, tokenCountColumnName], GenerationRows.Shape, () =>
+        {
+            var (m, changes) = model.Resolve("Generate");
+            return new GenerationStage(m, tokenizer, files, changes, maxNewTokens, maxTokens);
         });
     }
 

@@ -48,7 +48,9 @@ static Func<object> Reader(DataViewRowCursor cursor, DataViewSchema.Column colum
         VectorDataViewType { ItemType: NumberDataViewType n } when n.RawType == typeof(float) => Vector<float>(cursor, column, v => string.Join(",", v.Select(F))),
         VectorDataViewType { ItemType: NumberDataViewType n } when n.RawType == typeof(int) => Vector<int>(cursor, column, v => string.Join(",", v)),
         NumberDataViewType n when n.RawType == typeof(float) => Scalar<float>(cursor, column, F),
+        NumberDataViewType n when n.RawType == typeof(int) => Scalar<int>(cursor, column, i => i.ToString(CultureInfo.InvariantCulture)),
         BooleanDataViewType => Scalar<bool>(cursor, column, b => b ? "true" : "false"),
+        TextDataViewType => Scalar<ReadOnlyMemory<char>>(cursor, column, t => t.ToString()),
         _ => throw new NotSupportedException($"column {column.Name} of type {column.Type}"),
     };
 }

@@ -17,8 +17,9 @@ internal static class StageKinds
             TokenIdsStage.KindName => TokenIdsStage.Read(settings, model, tokenizer, files),
             LikelihoodStage.KindName => LikelihoodStage.Read(settings, Model(), tokenizer, files, changes),
             FillMaskStage.KindName => FillMaskStage.Read(settings, Model(), tokenizer, files, changes),
+            GenerationStage.KindName => GenerationStage.Read(settings, Model(), tokenizer, files, changes),
             CompressedModelStage.KindName => new CompressedModelStage(Model(), tokenizer, files, changes),
-            _ => throw new InvalidDataException($"stage kind '{kind}' is not known to this build of MLNet.Compression.ML (known: {EmbeddingStage.KindName}, {TokenIdsStage.KindName}, {LikelihoodStage.KindName}, {FillMaskStage.KindName}, {CompressedModelStage.KindName}); upgrade it to load this model."),
+            _ => throw new InvalidDataException($"stage kind '{kind}' is not known to this build of MLNet.Compression.ML (known: {EmbeddingStage.KindName}, {TokenIdsStage.KindName}, {LikelihoodStage.KindName}, {FillMaskStage.KindName}, {GenerationStage.KindName}, {CompressedModelStage.KindName}); upgrade it to load this model."),
         };
     }
 }
