@@ -158,4 +158,21 @@ public sealed class EncoderCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("--encoder-only", Assert.Single(err.Trim().Split('\n')));
     }
+
+    [Fact]
+    public void ExportEncoderOnly_OfT5_WritesAT5EncoderModel_ThatEmbedRuns()
+    {
+        var (code, output, err) = CliProcess.Run("export", "--model", CliProcess.Fixture("t5_tiny"), "--encoder-only", "-o", Out("t5-encoder"));
+        Assert.True(code == 0, output + err);
+        var encoder = ModelLoader.Load(Out("t5-encoder"));
+        Assert.IsType<MLNet.Compression.Modeling.T5.T5EncoderModel>(encoder);
+        string texts = Out("t5-texts.txt");
+        File.WriteAllLines(texts, Sentences);
+        (code, output, err) = CliProcess.Run("embed", "--model", Out("t5-encoder"), "--input", texts, "-o", Out("t5-vectors.jsonl"));
+        Assert.True(code == 0, output + err);
+        var expected = SentenceEncoder.Load(Out("t5-encoder")).Encode(Sentences);
+        var rows = File.ReadAllLines(Out("t5-vectors.jsonl")).Select(l => JsonNode.Parse(l)!["embedding"]!.AsArray().Select(v => (float)v!).ToArray()).ToArray();
+        Assert.Equal(Sentences.Length, rows.Length);
+        for (int i = 0; i < rows.Length; i++) Assert.Equal(expected[i], rows[i]);
+    }
 }

@@ -18,7 +18,7 @@ public static class ExportCommand
         var model = new Option<string>("--model", "-m") { Description = "Model folder: compressed, Hugging Face, or llama2.c.", Required = true };
         var format = new Option<string>("--format", "-f") { Description = "Output format; hf (a Hugging Face folder) is the one there is.", DefaultValueFactory = _ => "hf" };
         var output = new Option<string>("--output", "-o") { Description = "Folder to write (replaced if it is an earlier export).", Required = true };
-        var encoderOnly = new Option<bool>("--encoder-only") { Description = "Write a masked LM's encoder without its head, as BertModel.save_pretrained does (a bare encoder for embed and sentence-vector studies)." };
+        var encoderOnly = new Option<bool>("--encoder-only") { Description = "Write a masked LM's encoder without its head, as BertModel.save_pretrained does, or a T5 model's encoder as T5EncoderModel (a bare encoder for embed and sentence-vector studies)." };
         var cmd = new Command("export", "Export a (compressed) model as a plain Hugging Face folder with dense float32 weights.") { model, format, output, encoderOnly };
         cmd.SetAction(r => CliErrors.Run(() => Run(r.GetValue(model)!, r.GetValue(format)!, r.GetValue(output)!, r.GetValue(encoderOnly))));
         return cmd;
@@ -32,8 +32,8 @@ public static class ExportCommand
         if (string.Equals(Path.GetFullPath(source).TrimEnd('/', '\\'), Path.GetFullPath(output).TrimEnd('/', '\\'), StringComparison.Ordinal))
             throw new UsageException($"{output}: the output folder is the model's own folder; export to a new folder.");
         var m = ModelLoader.Load(modelPath);
-        if (encoderOnly && m is not MaskedLanguageModel { Kind: ModelKind.MaskedLM })
-            throw new UsageException($"--encoder-only: {modelPath} is a {m.ModelType} {m.Kind} model; only a masked LM (BERT, RoBERTa, DistilBERT, ALBERT) has a head to leave out.");
+        if (encoderOnly && m is not (MaskedLanguageModel { Kind: ModelKind.MaskedLM } or MLNet.Compression.Modeling.T5.T5ForConditionalGeneration))
+            throw new UsageException($"--encoder-only: {modelPath} is a {m.ModelType} {m.Kind} model; only a masked LM (BERT, RoBERTa, DistilBERT, ALBERT) has a head to leave out, and only T5 a decoder.");
         OutputFile.ReportWriteErrors(() => AtomicFolder.Write(output, "config.json", tmp => HuggingFaceExporter.Save(m, tmp, source, encoderOnly)));
         Console.WriteLine($"exported {m.ModelType}{(encoderOnly ? " encoder (no head)" : "")} ({m.ParameterCount():N0} parameters, float32) to {Path.GetFullPath(output)}");
         return 0;

@@ -18,14 +18,16 @@ public static class HuggingFaceExporter
         "vocab.json", "merges.txt", "spiece.model", "tokenizer.model", "added_tokens.json", "tok512.bin", "tokenizer.bin"];
 
     /// <param name="encoderOnly">
-    /// write a masked LM's encoder alone, as BertModel.save_pretrained writes it: no head keys, no base prefix, config.json
-    /// "architectures" naming the bare class; the folder loads as <see cref="ModelKind.Encoder"/>
+    /// write a model's encoder alone: a masked LM's as BertModel.save_pretrained writes it (no head keys, no base prefix),
+    /// a T5 model's as T5EncoderModel.save_pretrained does (no decoder, no lm_head); config.json "architectures" names the
+    /// bare class, and the folder loads as <see cref="ModelKind.Encoder"/>
     /// </param>
     public static void Save(LanguageModel model, string folder, string? tokenizerSource = null, bool encoderOnly = false)
     {
         var masked = model as MaskedLanguageModel;
-        if (encoderOnly && masked is null)
-            throw new ArgumentException($"--encoder-only: a {model.ModelType} ({model.Kind}) model has no encoder to export alone; it applies to BERT, RoBERTa, DistilBERT and ALBERT masked LMs.");
+        bool t5 = model is Modeling.T5.T5ForConditionalGeneration or Modeling.T5.T5EncoderModel;
+        if (encoderOnly && masked is null && !t5)
+            throw new ArgumentException($"--encoder-only: a {model.ModelType} ({model.Kind}) model has no encoder to export alone; it applies to BERT, RoBERTa, DistilBERT and ALBERT masked LMs and T5.");
         Directory.CreateDirectory(folder);
         var writer = new SafeTensorsWriter().AddMetadata("format", "pt");
         var source = new ModelTensorSource(model);
@@ -36,14 +38,21 @@ public static class HuggingFaceExporter
                 writer.Add(key, source.ReadFloat32(key), source.Shape(key));
                 continue;
             }
-            if (masked!.HeadKeyPrefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal))) continue;
+            if (masked is null)
+            {
+                // T5: keep shared.weight and encoder.*; the decoder and the LM head are what T5EncoderModel lacks.
+                if (key.StartsWith("decoder.", StringComparison.Ordinal) || key.StartsWith("lm_head.", StringComparison.Ordinal)) continue;
+                writer.Add(key, source.ReadFloat32(key), source.Shape(key));
+                continue;
+            }
+            if (masked.HeadKeyPrefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal))) continue;
             string prefix = masked.BasePrefix + ".";
             writer.Add(key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : key, source.ReadFloat32(key), source.Shape(key));
         }
         writer.Save(Path.Combine(folder, "model.safetensors"));
 
         var config = model.Config is null ? new JsonObject { ["model_type"] = model.ModelType } : JsonNode.Parse(model.Config.Root.GetRawText())!.AsObject();
-        if (encoderOnly) config["architectures"] = new JsonArray(masked!.BareArchitecture);
+        if (encoderOnly) config["architectures"] = new JsonArray(masked?.BareArchitecture ?? Modeling.T5.T5EncoderModel.Architecture);
         AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
         if (tokenizerSource is not null && Directory.Exists(tokenizerSource))

@@ -59,6 +59,27 @@ internal sealed class T5FeedForward : CompositeModule
 /// </summary>
 internal sealed class T5Block : CompositeModule
 {
+    /// <summary>
+    /// T5Stack.forward: ids [batch, t] → [batch, t, d_model] through <paramref name="blocks"/> and the final norm. Hidden
+    /// states are collected before each block, and the last entry is the final_layer_norm output, as HF records them.
+    /// </summary>
+    public static Tensor RunStack(T5Config cfg, Tensor shared, T5Block[] blocks, RmsNorm finalNorm, TokenBatch tokens, AttentionMask mask,
+                                  Seq2SeqEncoding? encoder, List<Tensor>? states)
+    {
+        int batch = tokens.Batch, t = tokens.Length, d = cfg.DModel;
+        var h = TensorOps.Embedding(shared, tokens.Ids).Reshape(batch, t, d); // [batch, t, d_model]
+        // Block 0 computes the bias; T5Stack passes it on to every later block.
+        var bias = blocks.Length > 0 ? blocks[0].SelfAttention.ComputeBias(t, t) : null; // [1, heads, t, t]
+        foreach (var block in blocks)
+        {
+            states?.Add(h);
+            h = block.Forward(h, mask, bias!, encoder);
+        }
+        h = finalNorm.Forward(h);
+        states?.Add(h);
+        return h;
+    }
+
     /// <param name="p">key prefix, e.g. "decoder.block.3"</param>
     public T5Block(T5Config cfg, WeightLoader w, string p, bool isDecoder, bool hasRelativeBias)
     {

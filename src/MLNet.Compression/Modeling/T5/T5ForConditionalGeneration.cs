@@ -81,25 +81,8 @@ public sealed class T5ForConditionalGeneration : Seq2SeqLanguageModel
         };
     }
 
-    /// <summary>
-    /// T5Stack.forward: ids [batch, t] → [batch, t, d_model]. Hidden states are collected before each block, and the
-    /// last entry is the final_layer_norm output, as HF records them.
-    /// </summary>
     private Tensor RunStack(T5Block[] blocks, RmsNorm finalNorm, TokenBatch tokens, AttentionMask mask, Seq2SeqEncoding? encoder, List<Tensor>? states)
-    {
-        int batch = tokens.Batch, t = tokens.Length, d = _cfg.DModel;
-        var h = TensorOps.Embedding(_shared, tokens.Ids).Reshape(batch, t, d); // [batch, t, d_model]
-        // Block 0 computes the bias; T5Stack passes it on to every later block.
-        var bias = blocks.Length > 0 ? blocks[0].SelfAttention.ComputeBias(t, t) : null; // [1, heads, t, t]
-        foreach (var block in blocks)
-        {
-            states?.Add(h);
-            h = block.Forward(h, mask, bias!, encoder);
-        }
-        h = finalNorm.Forward(h);
-        states?.Add(h);
-        return h;
-    }
+        => T5Block.RunStack(_cfg, _shared, blocks, finalNorm, tokens, mask, encoder, states);
 
     /// <summary>[rows, d_model] → [rows, vocab]</summary>
     private Tensor Head(Tensor x)
@@ -112,10 +95,23 @@ public sealed class T5ForConditionalGeneration : Seq2SeqLanguageModel
     }
 }
 
-/// <summary>Registers "t5".</summary>
+/// <summary>
+/// Registers "t5": T5ForConditionalGeneration, or <see cref="T5EncoderModel"/> for a checkpoint without a decoder
+/// (T5EncoderModel.save_pretrained: sentence-T5, GTR and other T5 embedding models). A random model follows
+/// config.json "architectures".
+/// </summary>
 public sealed class T5Family : IModelFamily
 {
     public IReadOnlyList<string> ModelTypes => ["t5"];
 
-    public LanguageModel Load(ConfigJson config, ITensorSource weights) => new T5ForConditionalGeneration(config, weights);
+    public LanguageModel Load(ConfigJson config, ITensorSource weights)
+        => IsEncoderOnly(config, weights) ? new T5EncoderModel(config, weights) : new T5ForConditionalGeneration(config, weights);
+
+    private static bool IsEncoderOnly(ConfigJson config, ITensorSource weights)
+    {
+        if (weights is RandomWeights)
+            return config.Root.TryGetProperty("architectures", out var a) && a.ValueKind == System.Text.Json.JsonValueKind.Array
+                && a.EnumerateArray().Any(n => n.ValueKind == System.Text.Json.JsonValueKind.String && n.GetString() == T5EncoderModel.Architecture);
+        return !new WeightLoader(weights).Contains("decoder.final_layer_norm.weight");
+    }
 }
