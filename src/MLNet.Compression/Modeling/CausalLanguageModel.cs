@@ -40,19 +40,19 @@ public abstract class CausalLanguageModel : LanguageModel
     private protected Tensor TokenEmbeddings { get; init; } = null!;
 
     /// <summary>
-    /// The rotary embedding of GPT-NeoX and Llama, or null. With one, each step numbers positions arange(seq) whatever the
-    /// padding, as GPTNeoXModel.forward and LlamaModel.forward (v4.36) do when position_ids is not given (generate() alone
-    /// derives them from the mask).
+    /// The rotary embedding of GPT-NeoX and Llama, or null. With one, each step numbers positions arange(past, past + seq)
+    /// whatever the padding, as GPTNeoXModel.forward and LlamaModel.forward (v4.36) do when position_ids is not given
+    /// (generate() alone derives them from the mask), and the rotary is built for past + seq keys (dynamic NTK scaling).
     /// </summary>
     private protected RotaryFactory? Rope { get; init; }
 
-    /// <summary>True where the layers append to a <see cref="KeyValueCache"/> (GPT-2, OPT).</summary>
+    /// <summary>True where the layers append to a <see cref="KeyValueCache"/> (GPT-2, OPT, GPT-NeoX, Llama).</summary>
     private protected virtual bool KeepsCache => false;
 
     /// <summary>The state the layers share; families with positions derived from the mask (OPT) add them here.</summary>
     private protected virtual DecoderStep BeginStep(TokenBatch tokens, int[] keyMask, int past, KeyValueCache? cache)
         => Rope is null ? new(keyMask, past, cache)
-            : new(keyMask, past, cache) { PositionIds = Positions.Arange(tokens.Batch, tokens.Length), Rotary = Rope.For(tokens.Length) };
+            : new(keyMask, past, cache) { PositionIds = Positions.Arange(tokens.Batch, tokens.Length, past), Rotary = Rope.For(past + tokens.Length) };
 
     /// <summary>The input embeddings fed to layer 0: [batch, seq, hidden]. By default the token embeddings alone.</summary>
     private protected virtual Tensor Embed(ModelInput input, DecoderStep step) => EmbedTokens(TokenEmbeddings, input.Tokens);

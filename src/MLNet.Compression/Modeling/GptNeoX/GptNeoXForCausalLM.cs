@@ -20,7 +20,7 @@ public sealed class GptNeoXForCausalLM : CausalLanguageModel
         var w = new WeightLoader(source, "gpt_neox");
         int h = _cfg.HiddenSize;
         TokenEmbeddings = RegisterTensor("gpt_neox.embed_in.weight", w.Get("gpt_neox.embed_in.weight", _cfg.VocabSize, h)); // [vocab, hidden]
-        DecoderLayers = RegisterAll(_cfg.Layers, i => new GptNeoXLayer(_cfg, w, $"gpt_neox.layers.{i}"));
+        DecoderLayers = RegisterAll(_cfg.Layers, i => new GptNeoXLayer(_cfg, w, $"gpt_neox.layers.{i}", i));
         _finalNorm = Register(w.LayerNorm("gpt_neox.final_layer_norm", h, _cfg.LayerNormEps));
         var headWeight = w.LmHead("embed_out.weight", TokenEmbeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, h); // [vocab, hidden]
         LmHead = Register(new Linear("embed_out", LayerRole.Head, new DenseWeight(headWeight), null));
@@ -35,6 +35,8 @@ public sealed class GptNeoXForCausalLM : CausalLanguageModel
     public GptNeoXConfig GptNeoXConfig => _cfg;
 
     /// <summary>gpt_neox.final_layer_norm: [batch, seq, hidden].</summary>
+    private protected override bool KeepsCache => true;
+
     private protected override Tensor Final(Tensor x) => _finalNorm.Forward(x);
 }
 

@@ -10,8 +10,11 @@ internal sealed class GptNeoXLayer : CompositeModule, IDecoderLayer
 {
     private readonly GptNeoXConfig _cfg;
 
-    public GptNeoXLayer(GptNeoXConfig cfg, WeightLoader w, string p)
+    private readonly int _layerIdx;
+
+    public GptNeoXLayer(GptNeoXConfig cfg, WeightLoader w, string p, int layerIdx)
     {
+        _layerIdx = layerIdx;
         _cfg = cfg;
         int h = cfg.HiddenSize;
         InputNorm = w.LayerNorm($"{p}.input_layernorm", h, cfg.LayerNormEps);
@@ -36,7 +39,7 @@ internal sealed class GptNeoXLayer : CompositeModule, IDecoderLayer
     /// <summary>[batch, seq, hidden] → [batch, seq, hidden]; the step carries the [batch, seq] positions and the rotary.</summary>
     public Tensor Forward(Tensor x, DecoderStep step)
     {
-        var attn = Attention(InputNorm.Forward(x), step.KeyMask, step.PositionIds!, step.Rotary!); // [batch, seq, hidden]
+        var attn = Attention(InputNorm.Forward(x), step); // [batch, seq, hidden]
         if (_cfg.UseParallelResidual)
         {
             // mlp_output + attn_output + hidden_states, summed in that order.
@@ -52,8 +55,10 @@ internal sealed class GptNeoXLayer : CompositeModule, IDecoderLayer
     }
 
     /// <summary>GPTNeoXAttention: [batch, seq, hidden] → [batch, seq, hidden].</summary>
-    private Tensor Attention(Tensor x, int[] keyMask, int[] positions, Rotary rotary)
+    private Tensor Attention(Tensor x, DecoderStep step)
     {
+        int[] positions = step.PositionIds!;
+        var rotary = step.Rotary!;
         int batch = x.Dim(0), seq = x.Dim(1), heads = _cfg.Heads, d = _cfg.HeadDim, h = _cfg.HiddenSize;
         var qkv = QueryKeyValue.Forward(x); // [batch, seq, heads·3·headDim]
         // qkv.view(batch, seq, heads, 3·headDim): q = [..., :d], k = [..., d:2d], v = [..., 2d:].
@@ -64,9 +69,11 @@ internal sealed class GptNeoXLayer : CompositeModule, IDecoderLayer
         // Rotary on the first rotary_ndims channels of each head only (partial rotary).
         q = rotary.Apply(q, heads, d, positions);
         k = rotary.Apply(k, heads, d, positions);
+        // Keys are cached after rotation, as HF's layer_past holds them.
+        if (step.Cache is { } cache) (k, v) = cache.Update(_layerIdx, k, v); // [batch, past + seq, hidden] each
         // _attn: baddbmm(q, kᵀ, alpha = head_size^-0.5), causal mask, padding mask, softmax, ·v.
         var ctx = AttentionKernel.Compute(q, k, v, heads, heads, d, (float)(1.0 / Math.Sqrt(d)),
-            new AttentionMask(keyMask, Causal: true)); // [batch, seq, hidden]
+            new AttentionMask(step.KeyMask, Causal: true, PastLength: step.Past)); // [batch, seq, hidden]
         return Dense.Forward(ctx);
     }
 

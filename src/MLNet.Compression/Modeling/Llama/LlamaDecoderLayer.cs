@@ -9,10 +9,12 @@ namespace MLNet.Compression.Modeling.Llama;
 internal sealed class LlamaDecoderLayer : CompositeModule, IDecoderLayer
 {
     private readonly LlamaConfig _cfg;
+    private readonly int _layerIdx;
 
-    public LlamaDecoderLayer(LlamaConfig cfg, WeightLoader w, string p)
+    public LlamaDecoderLayer(LlamaConfig cfg, WeightLoader w, string p, int layerIdx)
     {
         _cfg = cfg;
+        _layerIdx = layerIdx;
         int h = cfg.HiddenSize, kv = cfg.KvHeads * cfg.HeadDim, inter = cfg.IntermediateSize;
         InputNorm = new RmsNorm($"{p}.input_layernorm", w.Vector($"{p}.input_layernorm.weight", h), cfg.RmsNormEps);
         Query = w.Linear($"{p}.self_attn.q_proj", LayerRole.AttentionQuery, h, cfg.Heads * cfg.HeadDim, cfg.AttentionBias);
@@ -52,9 +54,11 @@ internal sealed class LlamaDecoderLayer : CompositeModule, IDecoderLayer
         int heads = q.Dim(-1) / d, kvHeads = k.Dim(-1) / d;
         q = rotary.Apply(q, heads, d, positions);
         k = rotary.Apply(k, kvHeads, d, positions);
+        // Keys are cached after rotation, as HF's DynamicCache holds them.
+        if (step.Cache is { } cache) (k, v) = cache.Update(_layerIdx, k, v); // [batch, past + seq, kvHeads·headDim] each
         // LlamaAttention: softmax(q·kᵀ / √headDim + causal/padding mask)·v, k/v heads repeated for each query group.
         var ctx = AttentionKernel.Compute(q, k, v, heads, kvHeads, d, 1f / MathF.Sqrt(d),
-            new AttentionMask(keyMask, Causal: true));  // [batch, seq, heads·headDim]
+            new AttentionMask(keyMask, Causal: true, PastLength: step.Past));  // [batch, seq, heads·headDim]
         var h1 = Output.Forward(ctx);                // [batch, seq, hidden]
         h1 = TensorOps.Add(h1, x);
 

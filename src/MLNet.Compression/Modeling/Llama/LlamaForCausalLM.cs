@@ -20,7 +20,7 @@ public sealed class LlamaForCausalLM : CausalLanguageModel
         var w = new WeightLoader(source, "model");
         int h = _cfg.HiddenSize;
         TokenEmbeddings = RegisterTensor("model.embed_tokens.weight", w.Get("model.embed_tokens.weight", _cfg.VocabSize, h)); // [vocab, hidden]
-        DecoderLayers = RegisterAll(_cfg.Layers, i => new LlamaDecoderLayer(_cfg, w, $"model.layers.{i}"));
+        DecoderLayers = RegisterAll(_cfg.Layers, i => new LlamaDecoderLayer(_cfg, w, $"model.layers.{i}", i));
         _norm = Register(new RmsNorm("model.norm", w.Vector("model.norm.weight", h), _cfg.RmsNormEps));
         // tie_weights() makes lm_head share embed_tokens; HF drops the head key when saving a tied model.
         var headWeight = w.LmHead("lm_head.weight", TokenEmbeddings, _cfg.TieWordEmbeddings, _cfg.VocabSize, h); // [vocab, hidden]
@@ -35,6 +35,8 @@ public sealed class LlamaForCausalLM : CausalLanguageModel
     public LlamaConfig LlamaConfig => _cfg;
 
     /// <summary>model.norm (LlamaRMSNorm): [batch, seq, hidden].</summary>
+    private protected override bool KeepsCache => true;
+
     private protected override Tensor Final(Tensor x) => _norm.Forward(x);
 }
 
