@@ -16,6 +16,13 @@ public readonly record struct AttentionMask(int[]? KeyMask, bool Causal, int Pas
 /// </summary>
 public static class AttentionKernel
 {
+    /// <summary>
+    /// Up to this many queries (a decoding step over a key/value cache) a head's two products are dot products and
+    /// scaled row sums over the strided keys and values: a GEMM would pack all past keys for one query row, which made
+    /// a step's cost grow with the prefix.
+    /// </summary>
+    private const int DirectQueries = 4;
+
     /// <param name="q">[batch, tq, heads·headDim]</param>
     /// <param name="k">[batch, tk, kvHeads·headDim]</param>
     /// <param name="v">[batch, tk, kvHeads·headDim]</param>
@@ -47,8 +54,16 @@ public static class AttentionKernel
             var ks = kd.AsSpan(b * tk * kvStride + kvh * headDim);
             var vs = vd.AsSpan(b * tk * kvStride + kvh * headDim);
             var sc = scores.AsSpan(0, tq * tk);
+            bool decoding = tq <= DirectQueries;
             // scores[tq, tk] = scale · Q_bh · K_bhᵀ
-            ComputeBackend.Current.Sgemm(false, true, tq, tk, headDim, scale, qs, qStride, ks, kvStride, 0f, sc, tk);
+            if (decoding)
+                for (int i = 0; i < tq; i++)
+                {
+                    var qi = qs.Slice(i * qStride, headDim);
+                    for (int j = 0; j < tk; j++) sc[i * tk + j] = scale * System.Numerics.Tensors.TensorPrimitives.Dot(qi, ks.Slice(j * kvStride, headDim));
+                }
+            else
+                ComputeBackend.Current.Sgemm(false, true, tq, tk, headDim, scale, qs, qStride, ks, kvStride, 0f, sc, tk);
             if (bd is not null)
             {
                 var bias = bd.AsSpan(((biasBatch == 1 ? 0 : b) * heads + h) * tq * tk, tq * tk);
@@ -64,8 +79,15 @@ public static class AttentionKernel
                 TensorOps.SoftmaxRow(row);
             }
             // out_bh[tq, headDim] = P · V_bh
-            ComputeBackend.Current.Sgemm(false, false, tq, headDim, tk, 1f, sc, tk, vs, kvStride, 0f,
-                od.AsSpan(b * tq * qStride + h * headDim), qStride);
+            if (decoding)
+                for (int i = 0; i < tq; i++)
+                {
+                    var oi = od.AsSpan(b * tq * qStride + i * qStride + h * headDim, headDim);   // zero: a fresh output
+                    for (int j = 0; j < tk; j++) System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(vs.Slice(j * kvStride, headDim), sc[i * tk + j], oi, oi);
+                }
+            else
+                ComputeBackend.Current.Sgemm(false, false, tq, headDim, tk, 1f, sc, tk, vs, kvStride, 0f,
+                    od.AsSpan(b * tq * qStride + h * headDim), qStride);
         }
 
         int work = batch * heads;

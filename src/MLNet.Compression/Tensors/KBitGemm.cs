@@ -83,12 +83,87 @@ public static unsafe class KBitGemm
         for (int g = 0; g < groups; g++) xsum[g] = System.Numerics.Tensors.TensorPrimitives.Sum(x.Slice(g * groupSize, Math.Min(groupSize, k - g * groupSize)));
         int threads = maxThreads > 0 ? maxThreads : Gemm.MaxThreads;
         if ((long)n * k < 1 << 18) threads = 1;
+        if (bits == 4 && groupSize % Block4 == 0 && k % Block4 == 0 && Avx512F.IsSupported)
+        {
+            Gemv4(x, packed, n, k, groupSize, scales, zeros, xsum, y, threads);
+            return;
+        }
         fixed (float* px = x) fixed (byte* pq = packed) fixed (float* ps = scales) fixed (float* pz = zeros) fixed (float* py = y) fixed (float* pxs = xsum)
         {
             var job = new GemvJob(px, pq, k, bits, groupSize, groups, rowBytes, ps, pz, pxs, py);
             if (threads <= 1) job.Rows(0, n);
             else Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads },
                 t => job.Rows((int)((long)n * t / threads), (int)((long)n * (t + 1) / threads)));
+        }
+    }
+
+    /// <summary>Columns per block of the 4-bit GEMV: 16 bytes of codes.</summary>
+    private const int Block4 = 32;
+
+    /// <summary>
+    /// The 4-bit GEMV. In the chunked layout at 4 bits, byte b of a row holds code 2b in its low nibble and code 2b + 1 in
+    /// its high one, so 16 bytes zero-extended to 16 int32 lanes give, after a mask and a shift, the 32 codes of a block
+    /// as its even and its odd columns. x is permuted once per call to match (each block's even columns, then its odd
+    /// ones), so a block costs one widening load, two integer ops, two conversions and two FMAs — about a third of the
+    /// instructions of unpacking 16 codes with variable shifts, as ggml's Q4 dot products also split nibbles.
+    /// </summary>
+    private static void Gemv4(ReadOnlySpan<float> x, ReadOnlySpan<byte> packed, int n, int k, int groupSize, ReadOnlySpan<float> scales,
+        ReadOnlySpan<float> zeros, float[] xsum, Span<float> y, int threads)
+    {
+        var rent = System.Buffers.ArrayPool<float>.Shared.Rent(k);
+        try
+        {
+            for (int b = 0; b < k; b += Block4)
+                for (int i = 0; i < Block4 / 2; i++)
+                {
+                    rent[b + i] = x[b + 2 * i];                  // even columns of the block
+                    rent[b + Block4 / 2 + i] = x[b + 2 * i + 1]; // odd columns
+                }
+            int groups = k / groupSize, rowBytes = RowBytes(k, 4);
+            fixed (float* px = rent) fixed (byte* pq = packed) fixed (float* ps = scales) fixed (float* pz = zeros) fixed (float* py = y) fixed (float* pxs = xsum)
+            {
+                var job = new Gemv4Job(px, pq, groupSize, groups, rowBytes, ps, pz, pxs, py);
+                if (threads <= 1) job.Rows(0, n);
+                else Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads },
+                    t => job.Rows((int)((long)n * t / threads), (int)((long)n * (t + 1) / threads)));
+            }
+        }
+        finally { System.Buffers.ArrayPool<float>.Shared.Return(rent); }
+    }
+
+    private readonly struct Gemv4Job(float* xp, byte* q, int groupSize, int groups, int rowBytes, float* scales, float* zeros, float* xsum, float* y)
+    {
+        public void Rows(int r0, int r1)
+        {
+            var low = Vector512.Create(0xF);
+            int blocksPerGroup = groupSize / Block4;
+            for (int r = r0; r < r1; r++)
+            {
+                byte* row = q + (long)r * rowBytes;
+                float* s = scales + (long)r * groups, z = zeros + (long)r * groups;
+                var total = Vector512<float>.Zero;
+                float offset = 0f;
+                float* xb = xp;
+                byte* qb = row;
+                for (int g = 0; g < groups; g++)
+                {
+                    // Two accumulators (even and odd columns) so consecutive FMAs do not wait on each other.
+                    var accEven = Vector512<float>.Zero;
+                    var accOdd = Vector512<float>.Zero;
+                    for (int blk = 0; blk < blocksPerGroup; blk++, xb += Block4, qb += Block4 / 2)
+                    {
+                        var v = Avx512F.ConvertToVector512Int32(Vector128.Load(qb)); // [16] bytes → int32
+                        var even = Vector512.ConvertToSingle(v & low);
+                        var odd = Vector512.ConvertToSingle(Vector512.ShiftRightLogical(v, 4));
+                        accEven = Vector512.FusedMultiplyAdd(even, Vector512.Load(xb), accEven);
+                        accOdd = Vector512.FusedMultiplyAdd(odd, Vector512.Load(xb + Block4 / 2), accOdd);
+                    }
+                    // Σ_g s_g·(Σ q·x) in a register; −Σ_g s_g·z_g·Σx in scalar, as the general kernel.
+                    total = Vector512.FusedMultiplyAdd(accEven + accOdd, Vector512.Create(s[g]), total);
+                    offset += s[g] * z[g] * xsum[g];
+                }
+                y[r] = Vector512.Sum(total) - offset;
+            }
         }
     }
 

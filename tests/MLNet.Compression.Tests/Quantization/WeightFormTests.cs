@@ -80,6 +80,26 @@ public class WeightFormTests
         }
     }
 
+    [Theory]
+    [InlineData(32, 64, true)]
+    [InlineData(64, 256, false)]
+    [InlineData(128, 1024, false)]   // n·k ≥ 2^18: the rows are split over threads
+    [InlineData(256, 1024, true)]
+    public void KBit_FourBitGemvOfWholeBlocks_MatchesTheDenseProduct(int groupSize, int outFeatures, bool symmetric)
+    {
+        // in = 256: whole 32-column blocks, so batch 1 and 2 take the nibble-splitting 4-bit GEMV.
+        var wf = Random(outFeatures, 256, seed: groupSize, scale: 0.5f);
+        var q = RtnQuantizer.Quantize(wf, 4, groupSize, symmetric);
+        var dense = q.ToDense();
+        foreach (int rows in new[] { 1, 2 })
+        {
+            var x = Random(rows, 256, seed: 7 + rows);
+            var y = new float[rows * outFeatures];
+            q.MultiplyTransposed(x.ReadOnlySpan, rows, y);
+            AssertClose(DenseProduct(x, dense), y, 1e-4f);
+        }
+    }
+
     [Fact]
     public void KBit_StorageBytes_IsThePackedSize()
     {
