@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using MLNet.Compression.Tensors;
 
 namespace MLNet.Compression.Modeling;
@@ -60,7 +61,7 @@ public static class AttentionKernel
                 for (int i = 0; i < tq; i++)
                 {
                     var qi = qs.Slice(i * qStride, headDim);
-                    for (int j = 0; j < tk; j++) sc[i * tk + j] = scale * System.Numerics.Tensors.TensorPrimitives.Dot(qi, ks.Slice(j * kvStride, headDim));
+                    for (int j = 0; j < tk; j++) sc[i * tk + j] = scale * Dot(qi, ks.Slice(j * kvStride, headDim));
                 }
             else
                 ComputeBackend.Current.Sgemm(false, true, tq, tk, headDim, scale, qs, qStride, ks, kvStride, 0f, sc, tk);
@@ -83,7 +84,7 @@ public static class AttentionKernel
                 for (int i = 0; i < tq; i++)
                 {
                     var oi = od.AsSpan(b * tq * qStride + i * qStride + h * headDim, headDim);   // zero: a fresh output
-                    for (int j = 0; j < tk; j++) System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(vs.Slice(j * kvStride, headDim), sc[i * tk + j], oi, oi);
+                    for (int j = 0; j < tk; j++) MultiplyAdd(vs.Slice(j * kvStride, headDim), sc[i * tk + j], oi);
                 }
             else
                 ComputeBackend.Current.Sgemm(false, false, tq, headDim, tk, 1f, sc, tk, vs, kvStride, 0f,
@@ -101,5 +102,36 @@ public static class AttentionKernel
             Parallel.For(0, work, () => new float[tq * tk], (i, _, scores) => { Head(i, scores); return scores; }, _ => { });
         }
         return output;
+    }
+
+    /// <summary>Σ a·b over one head's channels; inlined vectors for the usual head sizes (multiples of 16).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || a.Length % 16 != 0) return System.Numerics.Tensors.TensorPrimitives.Dot(a, b);
+        var acc = System.Runtime.Intrinsics.Vector512<float>.Zero;
+        ref float ra = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
+        ref float rb = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(b);
+        for (int i = 0; i < a.Length; i += 16)
+            acc = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ra, (nuint)i),
+                System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref rb, (nuint)i), acc);
+        return System.Runtime.Intrinsics.Vector512.Sum(acc);
+    }
+
+    /// <summary>o += p·v over one head's channels.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyAdd(ReadOnlySpan<float> v, float p, Span<float> o)
+    {
+        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || v.Length % 16 != 0)
+        {
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(v, p, o, o);
+            return;
+        }
+        var pv = System.Runtime.Intrinsics.Vector512.Create(p);
+        ref float rv = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(v);
+        ref float ro = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(o);
+        for (int i = 0; i < v.Length; i += 16)
+            System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref rv, (nuint)i), pv,
+                System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ro, (nuint)i)).StoreUnsafe(ref ro, (nuint)i);
     }
 }
