@@ -17,17 +17,21 @@ public sealed class PlanJudge(SearchObjective objective, long denseSearchedBytes
     /// <summary>The objective judged against.</summary>
     public SearchObjective Objective => objective;
 
+    /// <summary>The knowledge metric judged on (Retained when the objective leaves it to the data and was not resolved by SearchObjective.For).</summary>
+    public KnowledgeMetric Metric => objective.Knowledge ?? KnowledgeMetric.Retained;
+
     /// <summary>The bound on the searched layers' bytes (long.MaxValue without a size budget).</summary>
     public long SearchedLimit => searchedLimit;
 
     public long DenseSearchedBytes => denseSearchedBytes;
 
     /// <summary>The knowledge value of <paramref name="s"/> (higher is better), against the dense model's scores on the same items.</summary>
-    public double KnowledgeOf(ModelScores s, ModelScores dense) => objective.Knowledge switch
+    public double KnowledgeOf(ModelScores s, ModelScores dense) => Metric switch
     {
         KnowledgeMetric.Retained => KnownFacts.Retained(s, dense),
         KnowledgeMetric.PAt1 => s.PAt1,
         KnowledgeMetric.Mrr => s.Mrr,
+        KnowledgeMetric.EmbeddingCosine => s.EmbeddingCosine ?? double.NaN,
         _ => -(s.Kl ?? double.NaN),
     };
 
@@ -101,7 +105,7 @@ public sealed class PlanJudge(SearchObjective objective, long denseSearchedBytes
         // facts, the one whose known facts stay more certain ranks first (a hundredth of the mean log-probability change,
         // less than one fact's step). Ranking by the log-probability alone was tried and chose plans that kept fewer facts
         // on the report split: a few facts whose probability collapses dominate its mean.
-        double rank = objective.Knowledge == KnowledgeMetric.Retained && m.KnownNllIncrease is double nll && double.IsFinite(nll) ? drop + 0.01 * nll : drop;
+        double rank = Metric == KnowledgeMetric.Retained && m.KnownNllIncrease is double nll && double.IsFinite(nll) ? drop + 0.01 * nll : drop;
         double primary = objective.SizeBudget is not null ? rank + 1e-3 * size : size + 1e-3 * Math.Max(rank, 0);
         return m with
         {
