@@ -105,8 +105,8 @@ public static class SearchReportPage
                 .Append(repP.PVsBase is double p ? $" (p = {ReportText.Html(ReportText.PValue(p))})" : "").Append('.')
                 .Append(rep.Retained is { } kept ? $" It keeps {Pct(kept.Value)} [{Pct(kept.CiLow)}, {Pct(kept.CiHigh)}] of the facts dense knows there." : "");
         if (rep?.EmbeddingCosine is { } cos)
-            html.Append($" On the report split's {rep.NTexts} texts its sentence vectors have a mean cosine of {Pct(cos.Value)} [{Pct(cos.CiLow)}, {Pct(cos.CiHigh)}] to dense's")
-                .Append(rep.EmbeddingSpearman is { } sp ? $", and their pairwise similarities rank as dense's do with Spearman {Pct(sp.Value)} [{Pct(sp.CiLow)}, {Pct(sp.CiHigh)}]." : ".");
+            html.Append($" On the report split's {rep.NTexts} texts its sentence vectors have a mean cosine of {cos.Value.ToString("0.0000", inv)} [{cos.CiLow.ToString("0.0000", inv)}, {cos.CiHigh.ToString("0.0000", inv)}] to dense's")
+                .Append(rep.EmbeddingSpearman is { } sp ? $", and their pairwise similarities rank as dense's do with Spearman {sp.Value.ToString("0.000", inv)} [{sp.CiLow.ToString("0.000", inv)}, {sp.CiHigh.ToString("0.000", inv)}]." : ".");
         html.Append("</p>");
     }
 

@@ -31,7 +31,8 @@ public static class SearchSummary
         if (dense is not null && bestReport is not null)
         {
             string items = string.Join(" and ", new[] { bestReport.PAt1 is null ? null : $"{bestReport.NFacts} facts", bestReport.NTexts is int n ? $"{n} texts" : null }.OfType<string>());
-            lines.Add($"[bold]report split[/] ({items} the search never measured; 95% intervals; p: paired test against dense):");
+            bool tested = bestReport.PAt1 is not null || bestReport.Crows is not null || bestReport.Ss is not null;
+            lines.Add($"[bold]report split[/] ({items} the search never measured; 95% intervals{(tested ? "; p: paired test against dense" : "")}):");
             if (dense.PAt1 is { } dp && bestReport.PAt1 is { } bp) lines.Add("  " + Compare("LAMA P@1", dp, bp, "0.000"));
             if (bestReport.Retained is { } kept && dense.PAt1 is { } dk)
                 lines.Add($"  {"facts kept",-13} {Estimate(kept, "0.000")} of the {Math.Round(dk.Value * dense.NFacts)} facts dense knows");
