@@ -9,7 +9,8 @@ namespace MLNet.Compression.AutoSearch.Objectives;
 /// the dense model on the same items, the three objectives, the violation of the hard bounds (the sum of each bound's
 /// relative excess) and the scalar loss. A feasible plan's loss is its knowledge drop (with a size budget; for facts kept,
 /// plus a hundredth of the known facts' mean −log p(gold) increase, which breaks the many ties of a count of a few dozen
-/// facts) or its size fraction (without), plus a thousandth of the other as a tie-break; an infeasible plan's is 10 + its violation, above
+/// facts) or its size fraction (without), plus a thousandth of the other as a tie-break (a millionth of the size for the
+/// embedding cosine, whose drops are that small); an infeasible plan's is 10 + its violation, above
 /// every feasible loss, so scalar tuners still see which infeasible plan is nearer the bounds.
 /// </summary>
 public sealed class PlanJudge(SearchObjective objective, long denseSearchedBytes, long searchedLimit)
@@ -106,7 +107,10 @@ public sealed class PlanJudge(SearchObjective objective, long denseSearchedBytes
         // less than one fact's step). Ranking by the log-probability alone was tried and chose plans that kept fewer facts
         // on the report split: a few facts whose probability collapses dominate its mean.
         double rank = Metric == KnowledgeMetric.Retained && m.KnownNllIncrease is double nll && double.IsFinite(nll) ? drop + 0.01 * nll : drop;
-        double primary = objective.SizeBudget is not null ? rank + 1e-3 * size : size + 1e-3 * Math.Max(rank, 0);
+        // The size tie-break must stay below the differences it breaks ties among: a thousandth is below one fact's step,
+        // but near-lossless plans differ in embedding cosine by 1e-5 to 1e-3, so there it is a millionth.
+        double tieBreak = Metric == KnowledgeMetric.EmbeddingCosine ? 1e-6 : 1e-3;
+        double primary = objective.SizeBudget is not null ? rank + tieBreak * size : size + 1e-3 * Math.Max(rank, 0);
         return m with
         {
             SizeFraction = size,

@@ -59,7 +59,20 @@ public sealed class EmbeddingScoringTests : IDisposable
         var m = judge.Judge(new TrialMetrics { Evaluated = true, SearchedBytes = 400, Knowledge = judge.KnowledgeOf(s, s), BaseKnowledge = 1, KnowledgeDrop = 1 - judge.KnowledgeOf(s, s) });
         Assert.Equal(0, m.KnowledgeDrop!.Value, 12);
         Assert.True(m.Feasible);
-        Assert.Equal(0.4 * 1e-3, m.Loss, 9); // drop 0 plus the size tie-break
+        Assert.Equal(0.4 * 1e-6, m.Loss, 12); // drop 0 plus the size tie-break
+    }
+
+    [Fact]
+    public void TheSizeTieBreak_NeverOutweighsADifferenceOfEmbeddingCosine()
+    {
+        // A plan a third smaller whose vectors moved 1e-4 further loses to the larger one: within a budget the cosine decides.
+        var judge = new PlanJudge(Cosine, 1000, 500);
+        var larger = judge.Judge(new TrialMetrics { Evaluated = true, SearchedBytes = 480, KnowledgeDrop = 1e-4 });
+        var smaller = judge.Judge(new TrialMetrics { Evaluated = true, SearchedBytes = 300, KnowledgeDrop = 2e-4 });
+        Assert.True(larger.Loss < smaller.Loss, $"{larger.Loss} vs {smaller.Loss}");
+        // With equal cosines the smaller plan still wins.
+        var same = judge.Judge(new TrialMetrics { Evaluated = true, SearchedBytes = 300, KnowledgeDrop = 1e-4 });
+        Assert.True(same.Loss < larger.Loss);
     }
 
     [Fact]
