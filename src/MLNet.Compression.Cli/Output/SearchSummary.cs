@@ -49,9 +49,10 @@ public static class SearchSummary
         if (top.Count > 0)
         {
             var table = new Table().Border(TableBorder.Simple).Title("five best trials (search split)");
+            // Embedding cosines of near-lossless plans differ in the fourth decimal, so their drops get five.
             foreach (var c in new[] { "trial", "plan", "bits/w", "knowledge drop", "bias shift", "in bounds", "loss" }) table.AddColumn(c);
             foreach (var (t, mm) in top)
-                table.AddRow(t.Id.ToString(Inv), Markup.Escape(mm!.Plan), mm.BitsPerWeight.ToString("0.00", Inv), (mm.KnowledgeDrop ?? 0).ToString("+0.000;-0.000", Inv),
+                table.AddRow(t.Id.ToString(Inv), Markup.Escape(mm!.Plan), mm.BitsPerWeight.ToString("0.00", Inv), (mm.KnowledgeDrop ?? 0).ToString(mm.EmbeddingCosine is not null && mm.Knowledge == mm.EmbeddingCosine ? "+0.00000;-0.00000" : "+0.000;-0.000", Inv),
                     mm.BiasShift?.ToString("0.0", Inv) ?? "", mm.Feasible ? "yes" : "no", mm.Loss.ToString("0.0000", Inv));
             AnsiConsole.Write(table);
         }
