@@ -402,8 +402,12 @@ public sealed class CompressionExperiment
             $"fidelity={string.Join(",", _fidelity.Fractions.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))}/{_fidelity.Eta};split={data.Options.Split.SearchFraction};" +
             $"lama={(data.Options.LamaDir is { } lama ? Path.GetFullPath(lama) : "")};crows={data.Options.CrowsFile};stereoset={string.Join(",", data.Options.StereoSetFiles)};seed={_seed}" +
             // Only when given, so the studies of LAMA-only searches keep the settings they were stored with. The texts by
-            // content too: an edited file at the same path is other data.
-            (data.Options.EmbeddingTextFile is { } texts ? $";embedding_text={Path.GetFullPath(texts)}#{TextsHash(data.EmbeddingTexts)}" : "");
+            // content too (an edited file at the same path is other data), and how vectors are made: the model hash covers
+            // config.json and the weights, not a sentence-transformers folder's pooling, Dense and Normalize modules.
+            (data.Options.EmbeddingTextFile is { } texts && data.Encoder?.Settings is { } e
+                ? $";embedding_text={Path.GetFullPath(texts)}#{TextsHash(data.EmbeddingTexts)};pooling={string.Join("+", e.Pooling.Modes)}/{e.Pooling.IncludePrompt}" +
+                  $"/dense={e.Dense.Count}/normalize={e.Normalize}/max_seq={e.MaxSeqLength}/lower={e.DoLowerCase}"
+                : "");
         string modelHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(model + "#" + settings)))[..16].ToLowerInvariant();
         string json = $"{{\"model\": {System.Text.Json.JsonSerializer.Serialize(Path.GetFullPath(data.ModelPath))}, \"settings\": {System.Text.Json.JsonSerializer.Serialize(settings)}, \"space\": {space.Space.ToJson()}}}";
         return new StudyDefinition(_study, space.Space.Hash(), modelHash, json);

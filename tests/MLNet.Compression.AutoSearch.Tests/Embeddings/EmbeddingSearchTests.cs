@@ -92,6 +92,16 @@ public sealed class EmbeddingSearchTests : IDisposable
         string other = Path.Combine(_root, "other.txt");
         File.WriteAllLines(other, File.ReadAllLines(_texts).Select(l => l.Replace("garden", "forest")));
         Assert.Contains("model", Assert.Throws<StudyMismatchException>(() => Experiment(7, other).Prepare()).Message);
+
+        // So is another pooling of the same weights: the folder becomes a sentence-transformers one with CLS pooling.
+        string st = BareEncoderFolder.Make(Path.Combine(_root, "st"), sentenceTransformer: true);
+        foreach (var f in new[] { "modules.json", Path.Combine("1_Pooling", "config.json") })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(_encoder, f))!);
+            File.Copy(Path.Combine(st, f), Path.Combine(_encoder, f));
+        }
+        Directory.CreateDirectory(Path.Combine(_encoder, "2_Normalize"));
+        Assert.Contains("model", Assert.Throws<StudyMismatchException>(() => Experiment(7).Prepare()).Message);
     }
 
     [Fact]
