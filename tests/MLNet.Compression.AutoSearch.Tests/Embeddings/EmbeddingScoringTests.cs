@@ -115,6 +115,24 @@ public sealed class EmbeddingScoringTests : IDisposable
     }
 
     [Fact]
+    public void AMaskedLm_WithFactsAndTexts_IsScoredOnBoth()
+    {
+        var data = SearchDataset.Load(SharedData.Fixture("models", "bert_uncased_tiny"), new SearchDataOptions { LamaDir = SharedData.Data("lama"), EmbeddingTextFile = _texts });
+        Assert.Equal(ModelKind.MaskedLM, data.Dense.Kind);
+        var scorer = new ModelScorer(data);
+        // A hundredth of the search split: a few hundred facts, and none of the couple of dozen texts, so no cosine (NaN).
+        var s = scorer.Score(data.Dense, SplitPart.Search, 0.01, bias: false);
+        Assert.True(s.NFacts > 0);
+        Assert.Empty(s.TextIndices!);
+        Assert.True(double.IsNaN(s.EmbeddingCosine!.Value));
+        var texts = scorer.Score(data.Dense, SplitPart.Search, 1, bias: false, probeFacts: false);
+        Assert.Equal(0, texts.NFacts);
+        Assert.Equal(1.0, texts.EmbeddingCosine!.Value, 12);
+        // Facts and texts: the facts-kept default, the cosine when asked.
+        Assert.Equal(KnowledgeMetric.Retained, new SearchObjective { MaxKnowledgeDrop = 0.1 }.For(data.HasFacts, data.EmbeddingTexts.Count > 0).Knowledge);
+    }
+
+    [Fact]
     public void NestedFidelityShares_TakeNestedSubsetsOfTheSearchTexts()
     {
         var data = Load();
