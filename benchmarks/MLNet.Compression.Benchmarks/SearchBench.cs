@@ -65,7 +65,7 @@ public static class SearchBench
             Console.WriteLine($"| plan (world {seed}, budget {budget}) | bits/weight | facts kept, report split [95% CI] | LAMA P@1, report split [95% CI] | p vs dense |");
             Console.WriteLine("|---|---|---|---|---|");
             foreach (var r in new[] { dense }.Concat(uniform).Append(knapsack).Append(best))
-                if (r is not null) Console.WriteLine($"| {(ReferenceEquals(r, knapsack) ? "sensitivity + knapsack" : ReferenceEquals(r, best) ? $"searched (cfo, {trials} trials)" : r.Name)} | {r.BitsPerWeight:0.00} | {(r.Retained is { } k ? Est(k) : "1")} | {Est(r.PAt1)} | {r.PAt1.PVsBase?.ToString("0.000", Inv) ?? ""} |");
+                if (r is not null) Console.WriteLine($"| {(ReferenceEquals(r, knapsack) ? "sensitivity + knapsack" : ReferenceEquals(r, best) ? $"searched (cfo, {trials} trials)" : r.Name)} | {r.BitsPerWeight:0.00} | {(r.Retained is { } k ? Est(k) : "1")} | {Est(r.PAt1!)} | {r.PAt1!.PVsBase?.ToString("0.000", Inv) ?? ""} |");
             var top = uniform.FirstOrDefault();
             string Paired(ReportSplitScores? plan)
             {
@@ -75,7 +75,7 @@ public static class SearchBench
             }
             string margin = Paired(best);
             Console.WriteLine($"knapsack − best uniform: {Paired(knapsack)}; searched − best uniform: {margin}; marginal half-widths: uniform {(top is null ? 0 : (top.Retained!.CiHigh - top.Retained.CiLow) / 2):0.000}, searched {(best is null ? 0 : (best.Retained!.CiHigh - best.Retained.CiLow) / 2):0.000}");
-            summary.Add($"| {seed} | {Math.Round(dense.PAt1.Value * dense.NFacts)} of {dense.NFacts} | {(top is null ? "none fits" : $"{top.Name}: {Est(top.Retained!)}")} | {(knapsack is null ? "-" : Est(knapsack.Retained!))} | {(best is null ? "-" : Est(best.Retained!))} | {margin} | {trialsPerMinute:0.0} |");
+            summary.Add($"| {seed} | {Math.Round(dense.PAt1!.Value * dense.NFacts)} of {dense.NFacts} | {(top is null ? "none fits" : $"{top.Name}: {Est(top.Retained!)}")} | {(knapsack is null ? "-" : Est(knapsack.Retained!))} | {(best is null ? "-" : Est(best.Retained!))} | {margin} | {trialsPerMinute:0.0} |");
             Console.WriteLine($"world {seed}: {clock.Elapsed.TotalSeconds:F0} s, {trialsPerMinute:0.0} trials/min");
         }
         Console.WriteLine();

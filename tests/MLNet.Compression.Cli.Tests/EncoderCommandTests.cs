@@ -8,7 +8,7 @@ namespace MLNet.Compression.Cli.Tests;
 
 /// <summary>
 /// A bare encoder (bert_uncased_tiny without its masked-LM head and base prefix, as BertModel.save_pretrained writes it)
-/// through embed, prune, quantize, study and bias --seat; commands that need a head say so in one line.
+/// through embed, prune, quantize, study, search --embedding-text and bias --seat; commands that need a head say so in one line.
 /// </summary>
 public sealed class EncoderCommandTests : IDisposable
 {
@@ -139,6 +139,83 @@ public sealed class EncoderCommandTests : IDisposable
         (code, _, err) = CliProcess.Run("study", "--model", _encoder, "--lama", Path.Combine(CliProcess.Shared, "data", "lama"), "-o", Out("s2"));
         Assert.Equal(1, code);
         Assert.Contains("--embedding-text", Assert.Single(err.Trim().Split('\n')));
+    }
+
+    /// <summary>48 distinct sentences, so each half of the search/report split has a couple of dozen.</summary>
+    private string ManyTexts()
+    {
+        string path = Out("many.txt");
+        string[] subjects = ["The cat", "A young dog", "My neighbour", "The old teacher", "A tired farmer", "The river", "Her brother", "A small bird"];
+        string[] verbs = ["sleeps", "walks slowly", "sings loudly", "waits quietly", "works hard", "looks around"];
+        File.WriteAllLines(path, Enumerable.Range(0, 48).Select(i => $"{subjects[i % 8]} {verbs[i / 8]} {(i % 3 == 0 ? "in the garden" : i % 3 == 1 ? "by the sea" : "near the station")}."));
+        return path;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Search_OnEmbeddingText_SearchesABareEncoderOrSentenceTransformer_AndWritesItsResults(bool sentenceTransformer)
+    {
+        string model = _encoder;
+        if (sentenceTransformer)
+        {
+            // The same encoder as a sentence-transformers folder: CLS pooling and Normalize, which the search must use.
+            model = Out("st");
+            Directory.CreateDirectory(model);
+            foreach (var f in Directory.GetFiles(_encoder)) File.Copy(f, Path.Combine(model, Path.GetFileName(f)));
+            File.WriteAllText(Path.Combine(model, "modules.json"), """
+                [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+                 {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+                 {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}]
+                """);
+            Directory.CreateDirectory(Path.Combine(model, "1_Pooling"));
+            File.WriteAllText(Path.Combine(model, "1_Pooling", "config.json"), """{"word_embedding_dimension": 32, "pooling_mode_cls_token": true}""");
+            Directory.CreateDirectory(Path.Combine(model, "2_Normalize"));
+        }
+        string outDir = Out("search-" + sentenceTransformer);
+        var (code, output, err) = CliProcess.Run("search", "--model", model, "--embedding-text", ManyTexts(), "--knowledge", "cosine", "--size-budget", "0.3",
+            "--bits", "none,8,4,2", "--pruners", "magnitude", "--quantizers", "rtn", "--group-sizes", "32", "--trials", "3", "--fidelities", "full", "-o", outDir);
+        Assert.True(code == 0, output + err);
+        Assert.Contains("emb. cosine", output);
+
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!;
+        Assert.Equal(3, json["trials"]!.AsArray().Count);
+        Assert.Equal("embedding_cosine", (string?)json["sensitivity"]!["proxy"]);
+        var best = json["trials"]!.AsArray().Single(t => (int)t!["id"]! == (int)json["best_trial"]!)!["metrics"]!;
+        Assert.Equal((double)best["embedding_cosine"]!, (double)best["knowledge"]!);
+        Assert.Null(best["p_at_1"]);
+        var report = json["report_split"]!.AsArray();
+        Assert.Equal(1.0, (double)report.Single(x => (string?)x!["name"] == "dense")!["embedding_cosine"]!["value"]!, 9);
+        var bestRow = report.Single(x => (string?)x!["name"] == "best plan")!;
+        Assert.NotNull(bestRow["embedding_spearman"]);
+        Assert.Null(bestRow["p_at_1"]);
+        string html = File.ReadAllText(Path.Combine(outDir, "report.html"));
+        Assert.Contains("embedding cosine", html);
+        Assert.DoesNotContain("LAMA P@1", html);
+        Assert.True(File.Exists(Path.Combine(outDir, "best.recipe.json")));
+        // The best model keeps the sentence-transformers modules, so it encodes as the folder it came from.
+        Assert.Equal(sentenceTransformer, File.Exists(Path.Combine(outDir, "best-model", "modules.json")));
+    }
+
+    [Fact]
+    public void Search_OfABareEncoder_RefusesFactsAndBiasItems_InOneLineNamingTheOption()
+    {
+        string texts = ManyTexts();
+        var (code, output, err) = CliProcess.Run("search", "--model", _encoder, "--embedding-text", texts, "--lama", Path.Combine(CliProcess.Shared, "data", "lama"),
+            "--size-budget", "0.3", "-o", Out("s-lama"));
+        Assert.True(code == 1, output + err);
+        Assert.StartsWith("error: --lama: ", Assert.Single(err.Trim().Split('\n')));
+        Assert.Contains("masked or causal LM head", err);
+        (code, output, err) = CliProcess.Run("search", "--model", _encoder, "--embedding-text", texts,
+            "--crows", Path.Combine(CliProcess.Shared, "data", "crows_pairs", "crows_pairs_anonymized.csv"), "--size-budget", "0.3", "-o", Out("s-crows"));
+        Assert.True(code == 1, output + err);
+        Assert.StartsWith("error: --crows: ", Assert.Single(err.Trim().Split('\n')));
+        (code, output, err) = CliProcess.Run("search", "--model", _encoder, "--size-budget", "0.3", "-o", Out("s-none"));
+        Assert.True(code == 1, output + err);
+        Assert.StartsWith("error: --lama, --embedding-text: ", Assert.Single(err.Trim().Split('\n')));
+        (code, output, err) = CliProcess.Run("search", "--model", _encoder, "--embedding-text", texts, "--knowledge", "retained", "--size-budget", "0.3", "-o", Out("s-ret"));
+        Assert.True(code == 1, output + err);
+        Assert.StartsWith("error: --knowledge retained: ", Assert.Single(err.Trim().Split('\n')));
     }
 
     [Fact]

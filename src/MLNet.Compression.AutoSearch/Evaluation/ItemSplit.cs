@@ -8,7 +8,8 @@ namespace MLNet.Compression.AutoSearch.Evaluation;
 /// the rest is the report split, never seen while choosing the plan. Within the search split, an item belongs to the
 /// share f of a multi-fidelity rung when the hash of "fidelity:" + key is below f, so rungs are nested (the items of a
 /// small rung are also in every larger one) and the same for every worker, run and machine.
-/// Keys: LAMA "lama/{relation}/{uuid or line}", CrowS-Pairs "crows/{index}", StereoSet "stereoset/{example id}".
+/// Keys: LAMA "lama/{relation}/{uuid or line}", CrowS-Pairs "crows/{index}", StereoSet "stereoset/{example id}",
+/// embedding texts "text/{the text, trimmed}".
 /// </summary>
 public sealed record ItemSplit(double SearchFraction = 0.5)
 {
@@ -38,6 +39,12 @@ public sealed record ItemSplit(double SearchFraction = 0.5)
     public static string LamaKey(string relation, string? uuid, int line) => $"lama/{relation}/{uuid ?? "line" + line}";
     public static string CrowsKey(int index) => $"crows/{index}";
     public static string StereoSetKey(string id) => $"stereoset/{id}";
+
+    /// <summary>
+    /// The key of an embedding text: its content, not its line, so a text keeps its split when lines are added, removed or
+    /// reordered (a repeated text falls in one split with all its copies, which keeps the report split unseen).
+    /// </summary>
+    public static string TextKey(string text) => $"text/{text.Trim()}";
 }
 
 /// <summary>Which items a measurement uses.</summary>

@@ -1,4 +1,5 @@
 using MLNet.Compression.Evaluation.Bias;
+using MLNet.Compression.Evaluation.Embeddings;
 using MLNet.Compression.Evaluation.Knowledge;
 using MLNet.Compression.Evaluation.Perplexity;
 using MLNet.Compression.Modeling;
@@ -7,7 +8,9 @@ namespace MLNet.Compression.AutoSearch.Evaluation;
 
 /// <summary>
 /// Scores a (compressed) model on a part of a <see cref="SearchDataset"/>: the search split at a fidelity, or the whole
-/// report split, with the same evaluators the `probe`, `bias` and `study` commands use.
+/// report split, with the same evaluators the `probe`, `bias` and `study` commands use. With embedding texts it also
+/// encodes the part's texts and compares each vector with the dense model's (cached in the dataset), as `study
+/// --embedding-text` does.
 /// </summary>
 public sealed class ModelScorer(SearchDataset data)
 {
@@ -16,14 +19,19 @@ public sealed class ModelScorer(SearchDataset data)
     /// <param name="fraction">share of the search split (1 = all of it); ignored for the report split</param>
     /// <param name="bias">also score CrowS-Pairs and StereoSet</param>
     /// <param name="kl">also measure KL from the dense model on the calibration text (causal LMs with calibration text)</param>
-    public ModelScores Score(LanguageModel model, SplitPart part, double fraction, bool bias = true, bool kl = false)
+    /// <param name="probeFacts">probe the LAMA facts (when the dataset has them); the embedding-cosine sensitivity probes skip them</param>
+    public ModelScores Score(LanguageModel model, SplitPart part, double fraction, bool bias = true, bool kl = false, bool probeFacts = true)
     {
         var split = data.Options.Split;
-        var probe = new LamaProbe(model, data.Tokenizer, new LamaProbe.Options
+        var relations = new List<LamaRelationResult>();
+        if (probeFacts && data.HasFacts)
         {
-            Include = (relation, f) => split.Includes(ItemSplit.LamaKey(relation, f.Uuid, f.Line), part, fraction),
-        });
-        var relations = probe.Run(data.Lama).SelectMany(s => s.Relations).ToList();
+            var probe = new LamaProbe(model, data.Tokenizer, new LamaProbe.Options
+            {
+                Include = (relation, f) => split.Includes(ItemSplit.LamaKey(relation, f.Uuid, f.Line), part, fraction),
+            });
+            relations = probe.Run(data.Lama).SelectMany(s => s.Relations).ToList();
+        }
         var facts = relations.SelectMany(r => r.Facts).ToList();
         double Mean(Func<LamaFactResult, double> f) => facts.Count == 0 ? double.NaN : facts.Average(f);
         var nll = facts.Where(f => double.IsFinite(f.GoldLogProb)).Select(f => -f.GoldLogProb).ToList();
@@ -60,6 +68,8 @@ public sealed class ModelScorer(SearchDataset data)
         if (kl && data.CalibrationIds is { } ids && model.Kind == ModelKind.CausalLM)
             klValue = ReferenceEquals(model, data.Dense) ? 0 : new KlDivergenceEvaluator(data.Dense, model).Evaluate(ids).MeanKl;
 
+        var embedding = Embeddings(model, part, fraction);
+
         return new ModelScores
         {
             NFacts = facts.Count,
@@ -68,6 +78,23 @@ public sealed class ModelScorer(SearchDataset data)
             FactNll = nll.Count == 0 ? double.NaN : nll.Average(),
             Crows = crows, Ss = ss, Lms = lms, Kl = klValue,
             Relations = relations, CrowsPairs = pairs, StereoSetExamples = examples,
+            EmbeddingCosine = embedding?.Cosines is { } cs ? (cs.Length == 0 ? double.NaN : cs.Average()) : null,
+            TextIndices = embedding?.Indices, TextVectors = embedding?.Vectors, TextCosines = embedding?.Cosines,
         };
+    }
+
+    /// <summary>
+    /// The texts of the part, this model's vectors of them and each vector's cosine to the dense model's; null without
+    /// embedding texts. The dense model reuses its cached vectors, so its cosines are exactly 1.
+    /// </summary>
+    private (int[] Indices, float[][] Vectors, double[] Cosines)? Embeddings(LanguageModel model, SplitPart part, double fraction)
+    {
+        if (data.Encoder is not { } encoder || data.DenseVectors is not { } dense) return null;
+        var indices = Enumerable.Range(0, data.EmbeddingTexts.Count)
+            .Where(i => data.Options.Split.Includes(ItemSplit.TextKey(data.EmbeddingTexts[i]), part, fraction)).ToArray();
+        var vectors = ReferenceEquals(model, data.Dense) ? indices.Select(i => dense[i]).ToArray()
+            : indices.Length == 0 ? [] : encoder.With(model).Encode(indices.Select(i => data.EmbeddingTexts[i]).ToList());
+        var cosines = indices.Select((i, k) => EmbeddingAgreement.Cosine(dense[i], vectors[k])).ToArray();
+        return (indices, vectors, cosines);
     }
 }

@@ -1,4 +1,5 @@
 using MLNet.Compression.Evaluation.Bias;
+using MLNet.Compression.Evaluation.Embeddings;
 using MLNet.Compression.Evaluation.Knowledge;
 using MLNet.Compression.Evaluation.Statistics;
 using MLNet.Compression.Study;
@@ -8,16 +9,26 @@ namespace MLNet.Compression.AutoSearch.Evaluation;
 /// <summary>
 /// A plan's numbers on the report split — items the search never measured — each with its 95% bootstrap interval and,
 /// against the dense model on the same items, the paired test the study uses (exact sign test on facts and CrowS-Pairs
-/// pairs, paired bootstrap on StereoSet SS).
+/// pairs, paired bootstrap on StereoSet SS). With embedding texts, the agreement of the plan's sentence vectors with the
+/// dense model's on the split's texts (mean cosine and the Spearman correlation of pairwise similarities, bootstrap over
+/// texts). A score whose data the search did not have is null (absent from results.json).
 /// </summary>
 public sealed record ReportSplitScores
 {
     public required string Name { get; init; }
+    /// <summary>LAMA P@1 with its interval and sign test against dense; null without LAMA facts.</summary>
     [System.Text.Json.Serialization.JsonPropertyName("p_at_1")]
-    public required StudyEstimate PAt1 { get; init; }
-    /// <summary>Share of the facts the dense model knows (on this split) that this model still ranks first, with its interval; null for dense.</summary>
+    public StudyEstimate? PAt1 { get; init; }
+    /// <summary>Share of the facts the dense model knows (on this split) that this model still ranks first, with its interval; null for dense and without LAMA facts.</summary>
     public StudyEstimate? Retained { get; init; }
-    public required double Mrr { get; init; }
+    /// <summary>LAMA MRR; null without LAMA facts.</summary>
+    public double? Mrr { get; init; }
+    /// <summary>Mean cosine of each text's vector to the dense model's (1 for dense), with its interval; null without embedding texts.</summary>
+    public StudyEstimate? EmbeddingCosine { get; init; }
+    /// <summary>Spearman correlation of the plan's pairwise text similarities with the dense model's (1 for dense), with its interval; null without embedding texts.</summary>
+    public StudyEstimate? EmbeddingSpearman { get; init; }
+    /// <summary>Embedding texts of the split; null without embedding texts.</summary>
+    public int? NTexts { get; init; }
     public StudyEstimate? Crows { get; init; }
     public StudyEstimate? Ss { get; init; }
     public long SearchedBytes { get; init; }
@@ -55,13 +66,20 @@ public sealed record ReportSplitScores
             var ci = StereoSetIntervals.Of(ex, boot);
             ss = StudyEstimate.From(ci.Ss, dense?.StereoSetExamples is { } be ? StereoSetIntervals.Compare(be, ex, boot).Ss : null);
         }
+        bool hasFacts = scores.Relations.Count > 0;
+        // The dense row compares its vectors with themselves: cosine and Spearman 1, the reference every plan is read against.
+        EmbeddingAgreement.Result? agreement = scores.TextVectors is { Count: >= 3 } vectors
+            ? EmbeddingAgreement.Compare(dense?.TextVectors ?? vectors, vectors, boot) : null;
         return new ReportSplitScores
         {
             Name = name, NFacts = facts.Count,
-            PAt1 = StudyEstimate.From(LamaIntervals.PAt1(facts, boot), dense is null ? null : LamaIntervals.Compare(dense.Relations, scores.Relations)),
-            Retained = dense is null ? null : StudyEstimate.From(LamaIntervals.PAt1(KnownFacts.Among(scores, dense), boot)),
-            KnownFactOutcomes = dense is null ? null : KnownFacts.Outcomes(scores, dense),
-            Mrr = scores.Mrr, Crows = crows, Ss = ss,
+            PAt1 = hasFacts ? StudyEstimate.From(LamaIntervals.PAt1(facts, boot), dense is null ? null : LamaIntervals.Compare(dense.Relations, scores.Relations)) : null,
+            Retained = dense is null || !hasFacts ? null : StudyEstimate.From(LamaIntervals.PAt1(KnownFacts.Among(scores, dense), boot)),
+            KnownFactOutcomes = dense is null || !hasFacts ? null : KnownFacts.Outcomes(scores, dense),
+            Mrr = hasFacts ? scores.Mrr : null, Crows = crows, Ss = ss,
+            EmbeddingCosine = agreement is null ? null : StudyEstimate.From(agreement.MeanCosine),
+            EmbeddingSpearman = agreement is null ? null : StudyEstimate.From(agreement.Spearman),
+            NTexts = scores.TextVectors?.Count,
             SearchedBytes = searchedBytes, ModelBytes = modelBytes, BitsPerWeight = bitsPerWeight,
         };
     }

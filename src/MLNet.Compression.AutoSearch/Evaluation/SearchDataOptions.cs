@@ -1,10 +1,21 @@
 namespace MLNet.Compression.AutoSearch.Evaluation;
 
-/// <summary>The knowledge, bias and calibration data a search measures plans on.</summary>
+/// <summary>
+/// The knowledge, bias and calibration data a search measures plans on. At least one of <see cref="LamaDir"/> (facts, for
+/// masked and causal LMs) and <see cref="EmbeddingTextFile"/> (sentence vectors, for any model with hidden states, bare
+/// encoders included) is needed.
+/// </summary>
 public sealed record SearchDataOptions
 {
-    /// <summary>A LAMA folder (relations.jsonl + facts); required. For a causal LM, its next-token form.</summary>
-    public required string LamaDir { get; init; }
+    /// <summary>A LAMA folder (relations.jsonl + facts), or null for none. For a causal LM, its next-token form.</summary>
+    public string? LamaDir { get; init; }
+
+    /// <summary>
+    /// Texts, one per line (blank lines skipped), whose sentence vectors a plan must keep close to the dense model's
+    /// (the objective's embedding cosine); null for none. The vectors are made as the model folder's sentence-transformers
+    /// configuration says (mean pooling for a plain folder).
+    /// </summary>
+    public string? EmbeddingTextFile { get; init; }
 
     /// <summary>A CrowS-Pairs CSV, or null for no CrowS-Pairs bias.</summary>
     public string? CrowsFile { get; init; }

@@ -89,9 +89,12 @@ public sealed class CompressionExperiment
     private void Validate()
     {
         if (_model is null) throw new ArgumentException("experiment: no model (SetModel, --model).");
-        if (_data is null) throw new ArgumentException("experiment: no data (SetData, --lama).");
+        if (_data is null) throw new ArgumentException("experiment: no data (SetData, --lama or --embedding-text).");
+        if (_data.LamaDir is null && _data.EmbeddingTextFile is null)
+            throw new ArgumentException("--lama, --embedding-text: give at least one (LAMA facts for a masked or causal LM; embedding texts for any model, bare encoders included).");
         if (_objective is null) throw new ArgumentException("experiment: no objective (SetObjective).");
         _objective.Validate();
+        _objective.For(_data.LamaDir is not null, _data.EmbeddingTextFile is not null); // a metric without its data: refused before the model loads
         if (_maxTrials < 1) throw new ArgumentException($"--trials: {_maxTrials} (expected at least 1).");
         if (_timeBudget is { } t && t <= TimeSpan.Zero) throw new ArgumentException($"--time: {t.TotalSeconds} s (expected a positive number of seconds).");
         _fidelity.Validate("--fidelities");
@@ -114,7 +117,7 @@ public sealed class CompressionExperiment
         var spaceOptions = data.Calibration is null ? _spaceOptions.WithoutCalibrationMethods() : _spaceOptions;
         var space = CompressionSpace.Build(data.Dense, spaceOptions);
         _customizeSpace?.Invoke(space.Space);
-        var objective = _objective!;
+        var objective = _objective!.For(data.HasFacts, data.EmbeddingTexts.Count > 0);
         if (objective.Knowledge == KnowledgeMetric.Kl && data.CalibrationIds is null)
             throw new ArgumentException("--knowledge kl: the KL proxy needs a causal LM and calibration text (--calibration).");
         long denseSearched = CompressionTrialRunner.DenseSearchedBytes(space);
@@ -164,9 +167,11 @@ public sealed class CompressionExperiment
             if (table is null && _givenSensitivity is not null) table = SensitivityTable.FromJson(store.PutBlobIfAbsent(_study, "sensitivity", _givenSensitivity.ToJson()));
             if (table is null)
             {
-                // About 1500 facts of the search split: enough for stable probes, and a few seconds per probe on BERT-base.
-                double share = Math.Min(1, 1500.0 / Math.Max(1, baseline[^1].NFacts));
-                var measured = analysis.Measure(share, objective.Knowledge, analysis.Context(limit),
+                // About 1500 facts (or texts, for the embedding cosine) of the search split: enough for stable probes, and a
+                // few seconds per probe on BERT-base.
+                int items = objective.Knowledge == KnowledgeMetric.EmbeddingCosine ? baseline[^1].TextIndices?.Count ?? 0 : baseline[^1].NFacts;
+                double share = Math.Min(1, 1500.0 / Math.Max(1, items));
+                var measured = analysis.Measure(share, judge.Metric, analysis.Context(limit),
                     (d, n) => _monitor.ReportProgress("layer sensitivity", d, n), budget.Token);
                 table = SensitivityTable.FromJson(store.PutBlobIfAbsent(_study, "sensitivity", measured.ToJson()));
             }
@@ -395,11 +400,22 @@ public sealed class CompressionExperiment
         model.Append("|dense_bytes=").Append(data.Dense.StorageBytes());
         string settings = $"objective={objective.Knowledge},{objective.BiasReference},{objective.SizeBudget},{objective.MaxKnowledgeDrop},{objective.MaxBiasShift},{objective.MaxLatencyMs};" +
             $"fidelity={string.Join(",", _fidelity.Fractions.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))}/{_fidelity.Eta};split={data.Options.Split.SearchFraction};" +
-            $"lama={Path.GetFullPath(data.Options.LamaDir)};crows={data.Options.CrowsFile};stereoset={string.Join(",", data.Options.StereoSetFiles)};seed={_seed}";
+            $"lama={(data.Options.LamaDir is { } lama ? Path.GetFullPath(lama) : "")};crows={data.Options.CrowsFile};stereoset={string.Join(",", data.Options.StereoSetFiles)};seed={_seed}" +
+            // Only when given, so the studies of LAMA-only searches keep the settings they were stored with. The texts by
+            // content too (an edited file at the same path is other data), and how vectors are made: the model hash covers
+            // config.json and the weights, not a sentence-transformers folder's pooling, Dense and Normalize modules.
+            (data.Options.EmbeddingTextFile is { } texts && data.Encoder?.Settings is { } e
+                ? $";embedding_text={Path.GetFullPath(texts)}#{TextsHash(data.EmbeddingTexts)};pooling={string.Join("+", e.Pooling.Modes)}/{e.Pooling.IncludePrompt}" +
+                  $"/dense={e.Dense.Count}/normalize={e.Normalize}/max_seq={e.MaxSeqLength}/lower={e.DoLowerCase}"
+                : "");
         string modelHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(model + "#" + settings)))[..16].ToLowerInvariant();
         string json = $"{{\"model\": {System.Text.Json.JsonSerializer.Serialize(Path.GetFullPath(data.ModelPath))}, \"settings\": {System.Text.Json.JsonSerializer.Serialize(settings)}, \"space\": {space.Space.ToJson()}}}";
         return new StudyDefinition(_study, space.Space.Hash(), modelHash, json);
     }
+
+    /// <summary>The first 16 hex digits of SHA-256 over the texts, one per line.</summary>
+    private static string TextsHash(IReadOnlyList<string> texts)
+        => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", texts))))[..16].ToLowerInvariant();
 
     /// <summary>True when every parameter of <paramref name="p"/> lies in the (possibly user-narrowed) space.</summary>
     private static bool IsInside(SearchSpace space, Parameters p)

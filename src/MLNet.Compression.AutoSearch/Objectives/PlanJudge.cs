@@ -9,7 +9,8 @@ namespace MLNet.Compression.AutoSearch.Objectives;
 /// the dense model on the same items, the three objectives, the violation of the hard bounds (the sum of each bound's
 /// relative excess) and the scalar loss. A feasible plan's loss is its knowledge drop (with a size budget; for facts kept,
 /// plus a hundredth of the known facts' mean −log p(gold) increase, which breaks the many ties of a count of a few dozen
-/// facts) or its size fraction (without), plus a thousandth of the other as a tie-break; an infeasible plan's is 10 + its violation, above
+/// facts) or its size fraction (without), plus a thousandth of the other as a tie-break (a millionth of the size for the
+/// embedding cosine, whose drops are that small); an infeasible plan's is 10 + its violation, above
 /// every feasible loss, so scalar tuners still see which infeasible plan is nearer the bounds.
 /// </summary>
 public sealed class PlanJudge(SearchObjective objective, long denseSearchedBytes, long searchedLimit)
@@ -17,17 +18,21 @@ public sealed class PlanJudge(SearchObjective objective, long denseSearchedBytes
     /// <summary>The objective judged against.</summary>
     public SearchObjective Objective => objective;
 
+    /// <summary>The knowledge metric judged on (Retained when the objective leaves it to the data and was not resolved by SearchObjective.For).</summary>
+    public KnowledgeMetric Metric => objective.Knowledge ?? KnowledgeMetric.Retained;
+
     /// <summary>The bound on the searched layers' bytes (long.MaxValue without a size budget).</summary>
     public long SearchedLimit => searchedLimit;
 
     public long DenseSearchedBytes => denseSearchedBytes;
 
     /// <summary>The knowledge value of <paramref name="s"/> (higher is better), against the dense model's scores on the same items.</summary>
-    public double KnowledgeOf(ModelScores s, ModelScores dense) => objective.Knowledge switch
+    public double KnowledgeOf(ModelScores s, ModelScores dense) => Metric switch
     {
         KnowledgeMetric.Retained => KnownFacts.Retained(s, dense),
         KnowledgeMetric.PAt1 => s.PAt1,
         KnowledgeMetric.Mrr => s.Mrr,
+        KnowledgeMetric.EmbeddingCosine => s.EmbeddingCosine ?? double.NaN,
         _ => -(s.Kl ?? double.NaN),
     };
 
@@ -101,8 +106,11 @@ public sealed class PlanJudge(SearchObjective objective, long denseSearchedBytes
         // facts, the one whose known facts stay more certain ranks first (a hundredth of the mean log-probability change,
         // less than one fact's step). Ranking by the log-probability alone was tried and chose plans that kept fewer facts
         // on the report split: a few facts whose probability collapses dominate its mean.
-        double rank = objective.Knowledge == KnowledgeMetric.Retained && m.KnownNllIncrease is double nll && double.IsFinite(nll) ? drop + 0.01 * nll : drop;
-        double primary = objective.SizeBudget is not null ? rank + 1e-3 * size : size + 1e-3 * Math.Max(rank, 0);
+        double rank = Metric == KnowledgeMetric.Retained && m.KnownNllIncrease is double nll && double.IsFinite(nll) ? drop + 0.01 * nll : drop;
+        // The size tie-break must stay below the differences it breaks ties among: a thousandth is below one fact's step,
+        // but near-lossless plans differ in embedding cosine by 1e-5 to 1e-3, so there it is a millionth.
+        double tieBreak = Metric == KnowledgeMetric.EmbeddingCosine ? 1e-6 : 1e-3;
+        double primary = objective.SizeBudget is not null ? rank + tieBreak * size : size + 1e-3 * Math.Max(rank, 0);
         return m with
         {
             SizeFraction = size,

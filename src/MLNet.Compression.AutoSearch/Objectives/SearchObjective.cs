@@ -8,11 +8,15 @@ namespace MLNet.Compression.AutoSearch.Objectives;
 /// </summary>
 public sealed record SearchObjective
 {
-    public KnowledgeMetric Knowledge { get; init; } = KnowledgeMetric.Retained;
+    /// <summary>
+    /// The knowledge value the search keeps; null: <see cref="KnowledgeMetric.Retained"/> when the search has LAMA facts,
+    /// <see cref="KnowledgeMetric.EmbeddingCosine"/> when it has only embedding texts (see <see cref="For"/>).
+    /// </summary>
+    public KnowledgeMetric? Knowledge { get; init; }
     public BiasReference BiasReference { get; init; } = BiasReference.Base;
     /// <summary>Hard size bound; null: minimise size instead.</summary>
     public SizeBudget? SizeBudget { get; init; }
-    /// <summary>Hard bound on the knowledge drop from dense (a share of the known facts for Retained, P@1 or MRR as fractions, e.g. 0.02; nats for KL).</summary>
+    /// <summary>Hard bound on the knowledge drop from dense (a share of the known facts for Retained, P@1 or MRR as fractions, e.g. 0.02; nats for KL; 1 − mean cosine for EmbeddingCosine).</summary>
     public double? MaxKnowledgeDrop { get; init; }
     /// <summary>Hard bound on the bias shift in score points (0–100 scale), the larger of CrowS-Pairs and StereoSet SS.</summary>
     public double? MaxBiasShift { get; init; }
@@ -22,6 +26,26 @@ public sealed record SearchObjective
     /// machine); null for none. Machine-dependent, so a study shared by machines of different speeds should not set it.
     /// </summary>
     public double? MaxLatencyMs { get; init; }
+
+    /// <summary>
+    /// This objective with its knowledge metric chosen for the data (Retained with LAMA facts, else EmbeddingCosine), and
+    /// checked against it: a metric whose data is missing is a one-line error naming the option.
+    /// </summary>
+    public SearchObjective For(bool facts, bool texts)
+    {
+        var metric = Knowledge ?? (facts ? KnowledgeMetric.Retained : KnowledgeMetric.EmbeddingCosine);
+        if (metric == KnowledgeMetric.EmbeddingCosine && !texts)
+            throw new ArgumentException("--knowledge cosine: the embedding cosine needs embedding texts (--embedding-text FILE, one text per line).");
+        if (metric is KnowledgeMetric.Retained or KnowledgeMetric.PAt1 or KnowledgeMetric.Mrr && !facts)
+            throw new ArgumentException($"--knowledge {Name(metric)}: LAMA facts are needed for it (--lama DIR); with only --embedding-text use --knowledge cosine.");
+        return this with { Knowledge = metric };
+    }
+
+    /// <summary>The metric's name on the command line.</summary>
+    public static string Name(KnowledgeMetric metric) => metric switch
+    {
+        KnowledgeMetric.Retained => "retained", KnowledgeMetric.PAt1 => "p@1", KnowledgeMetric.Mrr => "mrr", KnowledgeMetric.Kl => "kl", _ => "cosine",
+    };
 
     /// <summary>Throws when the objective cannot choose a plan (no budget and no knowledge bound) or a bound is out of range.</summary>
     public void Validate()

@@ -16,7 +16,7 @@ public sealed record TrialMetrics
     /// <summary>False when the plan was rejected on its predicted size before any evaluation.</summary>
     public bool Evaluated { get; init; }
     public int NFacts { get; init; }
-    /// <summary>The objective's knowledge value (P@1, MRR, or −KL) and the dense model's on the same items.</summary>
+    /// <summary>The objective's knowledge value (facts kept, P@1, MRR, −KL or embedding cosine) and the dense model's on the same items.</summary>
     public double? Knowledge { get; init; }
     public double? BaseKnowledge { get; init; }
     public double? KnowledgeDrop { get; init; }
@@ -29,6 +29,10 @@ public sealed record TrialMetrics
     public double? Mrr { get; init; }
     public double? FactNll { get; init; }
     public double? Kl { get; init; }
+    /// <summary>Mean cosine of the plan's sentence vectors to the dense model's on the embedding texts measured; null without embedding texts (and in trials stored before it existed).</summary>
+    public double? EmbeddingCosine { get; init; }
+    /// <summary>Embedding texts measured; null without embedding texts.</summary>
+    public int? NTexts { get; init; }
     public double? Crows { get; init; }
     public double? BaseCrows { get; init; }
     public double? Ss { get; init; }

@@ -22,6 +22,7 @@ public sealed record MeasuredTrial(TrialRecord Trial, TrialMetrics Metrics)
     public static KnowledgeUnit UnitOf(IEnumerable<MeasuredTrial> trials)
     {
         var m = trials.Select(t => t.Metrics).FirstOrDefault(x => x.Knowledge is not null);
+        if (m is not null && m.EmbeddingCosine is not null && m.Knowledge == m.EmbeddingCosine) return KnowledgeUnit.EmbeddingCosine;
         if (m is not null && m.Retained is not null && m.Knowledge == m.Retained) return KnowledgeUnit.Retained;
         if (m is null || m.Knowledge == m.PAt1) return KnowledgeUnit.PAt1;
         return m.Knowledge == m.Mrr ? KnowledgeUnit.Mrr : KnowledgeUnit.Kl;

@@ -46,7 +46,8 @@ public static class ParetoChart
             YLabel = unit.DropLabel(), Wide = true, Width = 1100, PlotHeight = 380, XLog = log,
             YInclude = [0], XReferenceLine = limit is double l ? (l, $"size limit ({l.ToString(bits ? "0.00" : "0.0", CultureInfo.InvariantCulture)}{(bits ? " bits/weight" : "%")})") : null,
             ColorScale = scale,
-            Caption = "Every trial measured on the whole search split. Left = smaller, lower = less knowledge lost (below 0: the compressed model recalled more facts than dense on these items). " +
+            Caption = "Every trial measured on the whole search split. Left = smaller, lower = less knowledge lost " +
+                      (unit == KnowledgeUnit.EmbeddingCosine ? "(0: the same sentence vectors as dense on these texts). " : "(below 0: the compressed model recalled more facts than dense on these items). ") +
                       (scale is null ? "No bias data was measured, so markers are grey. " : "Colour = bias shift (scale under the chart). ") +
                       "Crosses broke a bound (size, knowledge or bias); the dashed line joins the Pareto front (labelled #id), the plans no other beats on size, knowledge drop and bias shift together — " +
                       "so a front point can sit above another one that has more bias shift. The star is the best plan. Trials stopped early by ASHA are not drawn: they were measured on a smaller share.",

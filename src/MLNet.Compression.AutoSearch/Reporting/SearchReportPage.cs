@@ -100,22 +100,26 @@ public static class SearchReportPage
             .Append($"({(m.SizeFraction * 100).ToString("0.0", inv)}% of dense), whole model {m.ModelBytes.ToString("N0", inv)} bytes.");
         var dense = r.Report.FirstOrDefault(x => x.Name == "dense");
         var rep = r.Report.FirstOrDefault(x => x.Name == "best plan");
-        if (dense is not null && rep is not null)
-            html.Append($" On the report split its LAMA P@1 is {Pct(rep.PAt1.Value)} [{Pct(rep.PAt1.CiLow)}, {Pct(rep.PAt1.CiHigh)}] against dense {Pct(dense.PAt1.Value)}")
-                .Append(rep.PAt1.PVsBase is double p ? $" (p = {ReportText.Html(ReportText.PValue(p))})" : "").Append('.')
+        if (dense?.PAt1 is { } denseP && rep?.PAt1 is { } repP)
+            html.Append($" On the report split its LAMA P@1 is {Pct(repP.Value)} [{Pct(repP.CiLow)}, {Pct(repP.CiHigh)}] against dense {Pct(denseP.Value)}")
+                .Append(repP.PVsBase is double p ? $" (p = {ReportText.Html(ReportText.PValue(p))})" : "").Append('.')
                 .Append(rep.Retained is { } kept ? $" It keeps {Pct(kept.Value)} [{Pct(kept.CiLow)}, {Pct(kept.CiHigh)}] of the facts dense knows there." : "");
+        if (rep?.EmbeddingCosine is { } cos)
+            html.Append($" On the report split's {rep.NTexts} texts its sentence vectors have a mean cosine of {cos.Value.ToString("0.0000", inv)} [{cos.CiLow.ToString("0.0000", inv)}, {cos.CiHigh.ToString("0.0000", inv)}] to dense's")
+                .Append(rep.EmbeddingSpearman is { } sp ? $", and their pairwise similarities rank as dense's do with Spearman {sp.Value.ToString("0.000", inv)} [{sp.CiLow.ToString("0.000", inv)}, {sp.CiHigh.ToString("0.000", inv)}]." : ".");
         html.Append("</p>");
     }
 
     private static void AppendHowToRead(StringBuilder html) => html.Append("<h2>How to read this report</h2><ul class=\"read\">")
-        .Append("<li><b>Two splits.</b> The facts and bias items are split once: the <i>search split</i> is what every trial was measured on and what the tuner optimised, ")
+        .Append("<li><b>Two splits.</b> The facts, embedding texts and bias items are split once: the <i>search split</i> is what every trial was measured on and what the tuner optimised, ")
         .Append("so the best plan's numbers there are optimistic (it was chosen for them). The <i>report split</i> was never seen during the search; ")
         .Append("the first table measures the best plan there, with 95% bootstrap intervals and a paired test against dense on the same items.</li>")
         .Append("<li><b>Pruned trials.</b> The search uses ASHA: a trial is first measured on a small share of the search split (rung 0), and only the better ones ")
         .Append("go on to larger shares. A trial \"stopped early\" (status <i>pruned</i>) was not good enough at a rung; it has nothing to do with pruning weights. ")
         .Append("Its numbers come from a smaller share and are noisier, so the Pareto chart and the best-so-far line use finished trials only.</li>")
         .Append("<li><b>Bounds.</b> A trial is <i>in bounds</i> when it keeps the size limit, the largest knowledge drop and the largest bias shift given; ")
-        .Append("the best plan is the in-bounds trial with the least loss. Knowledge drop is dense minus compressed (negative = more facts recalled than dense); ")
+        .Append("the best plan is the in-bounds trial with the least loss. Knowledge drop is dense minus compressed (negative = more facts recalled than dense; ")
+        .Append("for the embedding cosine, 1 minus the mean cosine of the plan's sentence vectors to dense's); ")
         .Append("bias shift is the larger change of the CrowS-Pairs and StereoSet SS scores, in points.</li>")
         .Append("<li>Hover over any marker or cell for its trial, plan, layer and numbers.</li></ul>");
 

@@ -54,6 +54,7 @@ public static class SensitivityHeatmap
     {
         "fact_nll" => "fact NLL",
         "calibration_kl" => "KL from dense on the calibration text",
+        "embedding_cosine" => "1 − embedding cosine to dense",
         "kl" => "KL from dense",
         _ => proxy,
     };

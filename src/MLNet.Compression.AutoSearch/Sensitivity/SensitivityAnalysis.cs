@@ -62,13 +62,17 @@ public sealed class SensitivityAnalysis(SearchDataset data, CompressionSpace spa
     {
         var clock = Stopwatch.StartNew();
         var scorer = new ModelScorer(data);
-        // With calibration text: KL from dense on it (CalibrationKl), thousands of positions over the whole vocabulary.
-        // Without: the gold log-probability of every fact of the search share. Not the known facts only, also for retained
-        // knowledge: one layer's change moves the few known facts' log-probabilities by less than their spread.
-        var calibrationKl = CalibrationKl.Create(data);
+        // The embedding cosine is its own proxy: 1 − the mean cosine to dense over the share's texts is already smooth (every
+        // weight moves every vector a little), and calibration KL would need an LM head a bare encoder does not have.
+        // Otherwise, with calibration text: KL from dense on it (CalibrationKl), thousands of positions over the whole
+        // vocabulary. Without: the gold log-probability of every fact of the search share. Not the known facts only, also
+        // for retained knowledge: one layer's change moves the few known facts' log-probabilities by less than their spread.
+        bool cosine = metric == KnowledgeMetric.EmbeddingCosine;
+        var calibrationKl = cosine ? null : CalibrationKl.Create(data);
         double Measured(CompressionPlan plan)
         {
             var model = runner.Compress(plan);
+            if (cosine) return 1 - (scorer.Score(model, SplitPart.Search, fraction, bias: false, probeFacts: false).EmbeddingCosine ?? double.NaN);
             return calibrationKl?.Measure(model) ?? scorer.Score(model, SplitPart.Search, fraction, bias: false).FactNll;
         }
         double baseValue = Measured(space.Plan(space.Uniform(context)));
@@ -90,7 +94,7 @@ public sealed class SensitivityAnalysis(SearchDataset data, CompressionSpace spa
         }
         return new SensitivityTable
         {
-            Proxy = calibrationKl is not null ? "calibration_kl" : "fact_nll", Base = baseValue, Fraction = fraction,
+            Proxy = cosine ? "embedding_cosine" : calibrationKl is not null ? "calibration_kl" : "fact_nll", Base = baseValue, Fraction = fraction,
             Context = context.Label, Units = units, Seconds = clock.Elapsed.TotalSeconds,
         };
     }

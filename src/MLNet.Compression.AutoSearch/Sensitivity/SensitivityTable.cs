@@ -9,7 +9,7 @@ namespace MLNet.Compression.AutoSearch.Sensitivity;
 /// </summary>
 public sealed record SensitivityTable
 {
-    /// <summary>What was measured: "fact_nll" (mean −log p of the gold object on the search split) or "kl".</summary>
+    /// <summary>What was measured: "fact_nll" (mean −log p of the gold object on the search split), "calibration_kl", or "embedding_cosine" (1 − mean cosine of the sentence vectors to dense on the search split's texts).</summary>
     public required string Proxy { get; init; }
     /// <summary>The proxy value of the context plan (every unit at <see cref="Context"/>).</summary>
     public required double Base { get; init; }

@@ -64,15 +64,19 @@ public sealed class CompressionTrialRunner : ITrialRunner
         for (int r = 0; r < _fidelity.Count; r++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var s = _scorer.Score(model, SplitPart.Search, _fidelity.Fractions[r], bias: true, kl: _judge.Objective.Knowledge == KnowledgeMetric.Kl);
+            var s = _scorer.Score(model, SplitPart.Search, _fidelity.Fractions[r], bias: true, kl: _judge.Metric == KnowledgeMetric.Kl);
             var b = _base[r];
             double k = _judge.KnowledgeOf(s, b), bk = _judge.KnowledgeOf(b, b);
+            // Without LAMA facts the fact scores are absent rather than NaN, so stored trials and results.json stay readable.
+            bool facts = _data.HasFacts;
             last = _judge.Judge(new TrialMetrics
             {
                 Rung = r, Fraction = _fidelity.Fractions[r], Evaluated = true, NFacts = s.NFacts,
                 Knowledge = k, BaseKnowledge = bk, KnowledgeDrop = bk - k,
-                PAt1 = s.PAt1, Retained = KnownFacts.Retained(s, b), KnownNllIncrease = KnownFacts.Nll(s, b) - KnownFacts.Nll(b, b),
-                Mrr = s.Mrr, FactNll = s.FactNll, Kl = s.Kl,
+                PAt1 = facts ? s.PAt1 : null, Retained = facts ? KnownFacts.Retained(s, b) : null,
+                KnownNllIncrease = facts ? KnownFacts.Nll(s, b) - KnownFacts.Nll(b, b) : null,
+                Mrr = facts ? s.Mrr : null, FactNll = facts ? s.FactNll : null, Kl = s.Kl,
+                EmbeddingCosine = s.EmbeddingCosine, NTexts = s.TextIndices?.Count,
                 Crows = s.Crows, BaseCrows = b.Crows, Ss = s.Ss, BaseSs = b.Ss, BiasShift = _judge.BiasShift(s, b), BiasShiftUpper = _judge.BiasShiftUpper(s, b),
                 SearchedBytes = searched, ModelBytes = modelBytes, BitsPerWeight = 8.0 * searched / _space.SearchedParameters,
                 LatencyMs = latency, Plan = plan.Summary(),

@@ -19,7 +19,7 @@ using Spectre.Console;
 namespace MLNet.Compression.Cli.Commands;
 
 /// <summary>
-/// `mlnet-compress search --model DIR --lama DIR [--crows FILE] [--stereoset FILE] [--size-budget 0.25|3bits|50MB]
+/// `mlnet-compress search --model DIR (--lama DIR | --embedding-text FILE) [--crows FILE] [--stereoset FILE] [--size-budget 0.25|3bits|50MB]
 /// [--max-knowledge-drop 0.02] [--max-bias-shift 3] [--tuner cfo] [--trials N] [--time S] [--storage URL] [--study NAME] -o OUT`:
 /// searches per-layer sparsity and bit-width (docs/AUTOSEARCH.md). The same command again resumes the study; several
 /// processes with one PostgreSQL --storage share it. OUT gets best.recipe.json (runnable with `compress`), best-model/,
@@ -33,16 +33,17 @@ public static class SearchCommand
     public static Command Create()
     {
         var model = new Option<string>("--model", "-m") { Description = "Model folder to compress.", Required = true };
-        var lama = new Option<string>("--lama") { Description = "LAMA folder (relations.jsonl + facts); for a causal LM, its next-token form.", Required = true };
+        var lama = new Option<string>("--lama") { Description = "LAMA folder (relations.jsonl + facts); for a causal LM, its next-token form. Needs a masked or causal LM head." };
+        var embeddingText = new Option<string>("--embedding-text") { Description = "Texts, one per line: plans keep their sentence vectors close to dense's (--knowledge cosine; the way to search a bare encoder or sentence-transformers model)." };
         var crows = new Option<string>("--crows") { Description = "CrowS-Pairs CSV: bias kept within --max-bias-shift." };
         var stereo = new Option<string[]>("--stereoset") { Description = "StereoSet file(s) (CSV or JSON).", AllowMultipleArgumentsPerToken = true };
         var calibration = new Option<string>("--calibration") { Description = "Calibration text, one sample per line: enables wanda, sparsegpt and gptq." };
         var budget = new Option<string>("--size-budget") { Description = "Size bound: a fraction of the searched layers' dense size (0.25), bits per weight (3bits), or bytes of the whole model (50MB)." };
-        var maxDrop = new Option<double?>("--max-knowledge-drop") { Description = "Largest knowledge loss from dense allowed (P@1 as a fraction, e.g. 0.02)." };
+        var maxDrop = new Option<double?>("--max-knowledge-drop") { Description = "Largest knowledge loss from dense allowed (a fraction, e.g. 0.02: of the facts dense knows, of P@1, or 1 − embedding cosine)." };
         var maxShift = new Option<double?>("--max-bias-shift") { Description = "Largest bias shift allowed, in score points (CrowS-Pairs and StereoSet SS)." };
         var maxLatency = new Option<double?>("--max-latency-ms") { Description = "Largest forward latency allowed (median of three forwards of a 4 × 32-token batch on this machine), in ms." };
         var biasRef = new Option<string>("--bias-reference") { Description = "Shift from the dense model's score (base) or growth of the distance from 50 (neutral).", DefaultValueFactory = _ => "base" };
-        var knowledge = new Option<string>("--knowledge") { Description = "Knowledge kept: retained (share of the facts dense knows that the plan keeps), p@1, mrr, or kl (causal LMs with --calibration).", DefaultValueFactory = _ => "retained" };
+        var knowledge = new Option<string>("--knowledge") { Description = "Knowledge kept: retained (share of the facts dense knows that the plan keeps; the default with --lama), p@1, mrr, kl (causal LMs with --calibration), or cosine (mean cosine of sentence vectors to dense on --embedding-text; the default without --lama)." };
         var tuner = new Option<string>("--tuner") { Description = $"Tuner: {string.Join(", ", TunerCatalog.Names)}.", DefaultValueFactory = _ => "cfo" };
         var trials = new Option<int>("--trials") { Description = "Trials in the study (all workers together).", DefaultValueFactory = _ => 30 };
         var time = new Option<double?>("--time") { Description = "Stop this worker after this many seconds (a later run resumes)." };
@@ -64,19 +65,24 @@ public static class SearchCommand
         var output = new Option<string>("--output", "-o") { Description = "Folder for the study file, best.recipe.json, best-model/, results.json and report.html.", Required = true };
         var cmd = new Command("search", "Search per-layer sparsity and bit-width for the smallest or best model that keeps knowledge and bias inside your bounds; resumable, and shared by many workers through PostgreSQL.")
         {
-            model, lama, crows, stereo, calibration, budget, maxDrop, maxShift, maxLatency, biasRef, knowledge, tuner, trials, time, storage, study, resume,
+            model, lama, embeddingText, crows, stereo, calibration, budget, maxDrop, maxShift, maxLatency, biasRef, knowledge, tuner, trials, time, storage, study, resume,
             granularity, bits, pruners, quantizers, groupSizes, maxSparsity, space, fidelities, noSensitivity, compareUniform, seed, heartbeat, output,
         };
         cmd.SetAction(r => CliErrors.Run(() =>
         {
             string outDir = r.GetValue(output)!;
             CheckOutput(outDir);
+            if (r.GetValue(lama) is null && r.GetValue(embeddingText) is null)
+                throw new UsageException("--lama, --embedding-text: give at least one (LAMA facts need a masked or causal LM; a bare encoder is searched on its sentence vectors).");
+            if (r.GetValue(embeddingText) is { } et && !File.Exists(et)) throw new UsageException($"--embedding-text: {et}: file not found.");
             var objective = new SearchObjective
             {
                 Knowledge = r.GetValue(knowledge) switch
                 {
+                    null => null, // chosen by the data: retained with --lama, cosine with only --embedding-text
                     "retained" => KnowledgeMetric.Retained, "p@1" or "P@1" => KnowledgeMetric.PAt1, "mrr" => KnowledgeMetric.Mrr, "kl" => KnowledgeMetric.Kl,
-                    var k => throw new UsageException($"--knowledge: \"{k}\" (expected retained, p@1, mrr or kl)."),
+                    "cosine" => KnowledgeMetric.EmbeddingCosine,
+                    var k => throw new UsageException($"--knowledge: \"{k}\" (expected retained, p@1, mrr, kl or cosine)."),
                 },
                 BiasReference = r.GetValue(biasRef) switch
                 {
@@ -108,7 +114,7 @@ public static class SearchCommand
                 .SetModel(r.GetValue(model)!)
                 .SetData(new SearchDataOptions
                 {
-                    LamaDir = r.GetValue(lama)!, CrowsFile = r.GetValue(crows), StereoSetFiles = r.GetValue(stereo) ?? [], CalibrationFile = r.GetValue(calibration),
+                    LamaDir = r.GetValue(lama), EmbeddingTextFile = r.GetValue(embeddingText), CrowsFile = r.GetValue(crows), StereoSetFiles = r.GetValue(stereo) ?? [], CalibrationFile = r.GetValue(calibration),
                 })
                 .SetSearchSpace(spaceOptions, narrowing is null ? null : s => Narrow(s, narrowing, r.GetValue(space)!))
                 .SetObjective(objective)

@@ -5,6 +5,7 @@ using MLNet.Compression.AutoSearch.Storage;
 using MLNet.Compression.AutoSearch.Trials;
 using MLNet.Compression.Pipeline;
 using MLNet.Compression.Recipes;
+using MLNet.Compression.Study;
 
 namespace MLNet.Compression.AutoSearch.Tests.Experiment;
 
@@ -43,8 +44,10 @@ public sealed class CompressionExperimentTests(TinyWorldFixture world) : IClassF
         // The report split: dense first, then the best plan; uniform plans only when they fit.
         Assert.Equal("dense", r.Report[0].Name);
         var bestReport = r.Report.Single(x => x.Name == "best plan");
-        Assert.True(bestReport.PAt1.CiLow <= bestReport.PAt1.Value && bestReport.PAt1.Value <= bestReport.PAt1.CiHigh);
-        Assert.NotNull(bestReport.PAt1.PVsBase);
+        var pAt1 = Assert.IsType<StudyEstimate>(bestReport.PAt1);
+        Assert.True(pAt1.CiLow <= pAt1.Value && pAt1.Value <= pAt1.CiHigh);
+        Assert.NotNull(pAt1.PVsBase);
+        Assert.Null(bestReport.EmbeddingCosine); // no embedding texts given
         Assert.All(r.Report.Where(x => x.Name.StartsWith("uniform", StringComparison.Ordinal)), u => Assert.True(u.SearchedBytes <= r.SearchedLimit + 64, u.Name));
 
         // The best plan's recipe, written and read back, compresses to the same stored size the trial measured.
