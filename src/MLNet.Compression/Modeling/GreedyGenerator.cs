@@ -40,17 +40,20 @@ public static class GreedyGenerator
             sequence.AddRange(prompt);
         }
         int maxLength = sequence.Count + maxNewTokens;
-        // Decoder-only families with a key/value cache run the prompt once, then one new token per step, as HF's
+        // Families with a key/value cache run the prompt (or the decoder start) once, then one new token per step, as HF's
         // generate does with past_key_values; the others recompute the whole prefix each step.
         KeyValueCache? cache = seq2seq ? null : model.CreateCache();
+        Seq2SeqDecoderCache? decoderCache = encoding is not null ? ((Seq2SeqLanguageModel)model).CreateDecoderCache(encoding) : null;
         for (int step = 0; step < maxNewTokens; step++)
         {
             if (model.MaxPositions is int mp && sequence.Count >= mp && !seq2seq) break;
-            var ids = cache is null || cache.Length == 0 ? sequence.ToArray() : [sequence[^1]];
+            int cached = cache?.Length ?? decoderCache?.Self.Length ?? 0;
+            var ids = cached == 0 ? sequence.ToArray() : [sequence[^1]];
             var tokens = new TokenBatch(1, ids.Length, ids);
             var input = seq2seq ? new ModelInput(encoderInput!, Decoder: tokens) : new ModelInput(tokens);
             var options = new ForwardOptions { LogitPositions = [ids.Length - 1] };
-            var output = encoding is not null ? ((Seq2SeqLanguageModel)model).Decode(encoding, tokens, options)
+            var output = decoderCache is not null ? ((Seq2SeqLanguageModel)model).DecodeCached(decoderCache, tokens, options)
+                : encoding is not null ? ((Seq2SeqLanguageModel)model).Decode(encoding, tokens, options)
                 : cache is not null ? model.ForwardCached(input, cache, options)
                 : model.Forward(input, options);
             var logits = output.Logits.Span.ToArray();

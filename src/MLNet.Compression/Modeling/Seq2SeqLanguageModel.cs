@@ -35,6 +35,21 @@ public abstract class Seq2SeqLanguageModel : LanguageModel
     /// </summary>
     public abstract ModelOutput Decode(Seq2SeqEncoding encoding, TokenBatch decoder, ForwardOptions? options = null);
 
+    /// <summary>
+    /// A cache for incremental decoding against <paramref name="encoding"/> (<see cref="DecodeCached"/>); null where the
+    /// family recomputes the whole target each step.
+    /// </summary>
+    public virtual Seq2SeqDecoderCache? CreateDecoderCache(Seq2SeqEncoding encoding) => null;
+
+    /// <summary>
+    /// Runs the decoder tokens that follow those already in <paramref name="cache"/> and appends their self-attention keys
+    /// and values; the cross-attention keys and values of the encoder output are projected at the first step and kept.
+    /// Logits, hidden states and LogitPositions refer to the new tokens only; the numbers are those of <see cref="Decode"/>
+    /// over the whole target.
+    /// </summary>
+    public virtual ModelOutput DecodeCached(Seq2SeqDecoderCache cache, TokenBatch decoder, ForwardOptions? options = null)
+        => throw new NotSupportedException($"{ModelType} does not keep a decoder cache; call Decode with the whole target.");
+
     /// <summary>Decoder ids used when the input has none (BART shifts the source right; T5 requires them).</summary>
     protected virtual TokenBatch DefaultDecoderInput(TokenBatch tokens)
         => throw new ArgumentException($"{ModelType}: the input has no decoder tokens (ModelInput.Decoder); an encoder-decoder model needs decoder_input_ids.");
@@ -47,6 +62,31 @@ public abstract class Seq2SeqLanguageModel : LanguageModel
             throw new ArgumentException($"{ModelType}: {input.Tokens.Batch} source rows but {decoder.Batch} decoder rows.");
         return Decode(Encode(input.Tokens, options.OutputHiddenStates), decoder, options);
     }
+}
+
+/// <summary>
+/// What incremental decoding keeps between steps (HF's EncoderDecoderCache): the decoder's self-attention keys and values
+/// per layer, and each layer's cross-attention keys and values of the encoder output, projected once.
+/// </summary>
+public sealed class Seq2SeqDecoderCache
+{
+    private readonly (Tensor Keys, Tensor Values)?[] _cross;
+
+    public Seq2SeqDecoderCache(Seq2SeqEncoding encoding, int layers)
+    {
+        Encoding = encoding;
+        Self = new KeyValueCache(layers);
+        _cross = new (Tensor, Tensor)?[layers];
+    }
+
+    /// <summary>The encoder output the decoder attends to.</summary>
+    public Seq2SeqEncoding Encoding { get; }
+
+    /// <summary>Self-attention keys and values of the target positions decoded so far.</summary>
+    public KeyValueCache Self { get; }
+
+    /// <summary>Layer <paramref name="layer"/>'s cross-attention keys and values, [batch, srcLength, width] each, projected by <paramref name="project"/> on first use.</summary>
+    public (Tensor Keys, Tensor Values) Cross(int layer, Func<(Tensor Keys, Tensor Values)> project) => _cross[layer] ??= project();
 }
 
 /// <summary>Config reading shared by the encoder-decoder families.</summary>

@@ -90,6 +90,28 @@ public sealed class BartForConditionalGeneration : Seq2SeqLanguageModel
         };
     }
 
+    public override Seq2SeqDecoderCache CreateDecoderCache(Seq2SeqEncoding encoding) => new(encoding, _decoder.Length);
+
+    public override ModelOutput DecodeCached(Seq2SeqDecoderCache cache, TokenBatch decoder, ForwardOptions? options = null)
+    {
+        options ??= ForwardOptions.Default;
+        var encoding = cache.Encoding;
+        if (decoder.Batch != encoding.Batch)
+            throw new ArgumentException($"bart: {encoding.Batch} encoded rows but {decoder.Batch} decoder rows.");
+        int past = cache.Self.Advance(decoder);
+        var states = new List<Tensor>();
+        var h = RunStack(_decoder, _decoderPositions, _decoderEmbedNorm, decoder, new AttentionMask(cache.Self.Mask, true, past), encoding,
+                         options.OutputHiddenStates ? states : null, cache); // [batch, t, d]
+        return new ModelOutput
+        {
+            Logits = ProjectRows(h, options.LogitPositions, Head),
+            LastHiddenState = h,
+            DecoderHiddenStates = states,
+            EncoderHiddenStates = encoding.HiddenStates,
+            EncoderLastHiddenState = encoding.LastHiddenState,
+        };
+    }
+
     /// <summary>
     /// shift_tokens_right: BartModel builds decoder_input_ids from input_ids when none are given:
     /// [decoder_start, ids[:-1]] with -100 replaced by pad, and no decoder padding mask.
@@ -111,23 +133,24 @@ public sealed class BartForConditionalGeneration : Seq2SeqLanguageModel
 
     /// <summary>
     /// BartEncoder / BartDecoder forward: ids [batch, t] → [batch, t, d]. Hidden states are collected before each layer
-    /// and after the last one.
+    /// and after the last one. With a decoder cache the tokens follow mask.PastLength cached positions.
     /// </summary>
-    private Tensor RunStack(BartLayer[] layers, Tensor positionTable, LayerNorm embedNorm, TokenBatch tokens, AttentionMask mask, Seq2SeqEncoding? encoder, List<Tensor>? states)
+    private Tensor RunStack(BartLayer[] layers, Tensor positionTable, LayerNorm embedNorm, TokenBatch tokens, AttentionMask mask, Seq2SeqEncoding? encoder,
+                            List<Tensor>? states, Seq2SeqDecoderCache? cache = null)
     {
-        int batch = tokens.Batch, t = tokens.Length, d = _cfg.DModel;
-        if (t > _cfg.MaxPositions)
-            throw new ArgumentException($"Input of {t} tokens exceeds max_position_embeddings = {_cfg.MaxPositions} of this bart model.");
+        int batch = tokens.Batch, t = tokens.Length, d = _cfg.DModel, past = mask.PastLength;
+        if (past + t > _cfg.MaxPositions)
+            throw new ArgumentException($"Input of {past + t} tokens exceeds max_position_embeddings = {_cfg.MaxPositions} of this bart model.");
         var x = TensorOps.Embedding(_shared, tokens.Ids); // [batch·t, d]
         if (_cfg.ScaleEmbedding) x = TensorOps.Scale(x, (float)Math.Sqrt(d));
-        // BartLearnedPositionalEmbedding: arange(t) + 2 for every row, whatever the padding.
-        var pos = Positions.Arange(batch, t, past: BartConfig.PositionOffset);
+        // BartLearnedPositionalEmbedding: arange(past, past + t) + 2 for every row, whatever the padding.
+        var pos = Positions.Arange(batch, t, past: BartConfig.PositionOffset + past);
         x = TensorOps.Add(x, TensorOps.Embedding(positionTable, pos));
         var h = embedNorm.Forward(x.Reshape(batch, t, d)); // [batch, t, d]
-        foreach (var layer in layers)
+        for (int i = 0; i < layers.Length; i++)
         {
             states?.Add(h);
-            h = layer.Forward(h, mask, encoder);
+            h = layers[i].Forward(h, mask, encoder, cache, i);
         }
         states?.Add(h);
         return h;

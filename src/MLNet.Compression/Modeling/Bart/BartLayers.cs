@@ -30,10 +30,18 @@ internal sealed class BartAttention : CompositeModule
     /// <summary>x [batch, tq, d] attends to kv [batch, tk, d] (x itself, or the encoder output) → [batch, tq, d].</summary>
     public Tensor Forward(Tensor x, Tensor kv, AttentionMask mask)
     {
+        var (k, v) = Project(kv); // [batch, tk, d] each
+        return Attend(x, k, v, mask);
+    }
+
+    /// <summary>kv [batch, tk, d] → keys and values [batch, tk, d].</summary>
+    public (Tensor Keys, Tensor Values) Project(Tensor kv) => (K.Forward(kv), V.Forward(kv));
+
+    /// <summary>x [batch, tq, d] attends to projected keys and values → [batch, tq, d].</summary>
+    public Tensor Attend(Tensor x, Tensor k, Tensor v, AttentionMask mask)
+    {
         var q = Q.Forward(x);  // [batch, tq, d]
         q = TensorOps.Scale(q, (float)Math.Pow(_headDim, -0.5));
-        var k = K.Forward(kv); // [batch, tk, d]
-        var v = V.Forward(kv); // [batch, tk, d]
         int heads = q.Dim(-1) / _headDim; // from the weight: head pruning removes heads for real
         var ctx = AttentionKernel.Compute(q, k, v, heads, heads, _headDim, 1f, mask);
         return Out.Forward(ctx);
@@ -82,16 +90,32 @@ internal sealed class BartLayer : CompositeModule
         : [SelfAttention, SelfNorm, CrossAttention, CrossNorm!, Fc1, Fc2, FinalNorm];
 
     /// <summary>h [batch, t, d] → [batch, t, d]; <paramref name="encoder"/> is set in the decoder.</summary>
-    public Tensor Forward(Tensor h, AttentionMask selfMask, Seq2SeqEncoding? encoder)
+    /// <param name="cache">with a decoder cache, self-attention appends to it and cross-attention reuses its projected encoder keys</param>
+    /// <param name="layer">this layer's index in the decoder, where it stores in <paramref name="cache"/></param>
+    public Tensor Forward(Tensor h, AttentionMask selfMask, Seq2SeqEncoding? encoder, Seq2SeqDecoderCache? cache = null, int layer = 0)
     {
-        var attn = SelfAttention.Forward(h, h, selfMask);
+        Tensor attn;
+        if (cache is null) attn = SelfAttention.Forward(h, h, selfMask);
+        else
+        {
+            var (k, v) = SelfAttention.Project(h);   // [batch, t, d] each
+            (k, v) = cache.Self.Update(layer, k, v); // [batch, past + t, d] each
+            attn = SelfAttention.Attend(h, k, v, selfMask);
+        }
         attn = TensorOps.Add(attn, h);
         h = SelfNorm.Forward(attn);
 
         if (CrossAttention is not null)
         {
             var enc = encoder ?? throw new InvalidOperationException("A BART decoder layer needs the encoder output.");
-            var cross = CrossAttention.Forward(h, enc.LastHiddenState, new AttentionMask(enc.Mask, false));
+            var crossMask = new AttentionMask(enc.Mask, false);
+            Tensor cross;
+            if (cache is null) cross = CrossAttention.Forward(h, enc.LastHiddenState, crossMask);
+            else
+            {
+                var (k, v) = cache.Cross(layer, () => CrossAttention.Project(enc.LastHiddenState)); // [batch, src, d] each
+                cross = CrossAttention.Attend(h, k, v, crossMask);
+            }
             cross = TensorOps.Add(cross, h);
             h = CrossNorm!.Forward(cross);
         }

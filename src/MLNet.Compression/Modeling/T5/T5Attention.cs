@@ -45,9 +45,25 @@ internal sealed class T5Attention : CompositeModule
     /// </summary>
     public Tensor Forward(Tensor x, Tensor kv, AttentionMask mask, Tensor? positionBias)
     {
-        var q = Q.Forward(x);  // [batch, tq, heads·d_kv]
-        var k = K.Forward(kv); // [batch, tk, heads·d_kv]
-        var v = V.Forward(kv); // [batch, tk, heads·d_kv]
+        var (k, v) = Project(kv); // [batch, tk, heads·d_kv] each
+        return Attend(x, k, v, mask, positionBias);
+    }
+
+    /// <summary>Self-attention of new decoder tokens x [batch, tq, d_model] over the cached positions and themselves.</summary>
+    public Tensor ForwardCached(Tensor x, AttentionMask mask, Tensor? positionBias, KeyValueCache cache, int layer)
+    {
+        var (k, v) = Project(x);                 // [batch, tq, heads·d_kv] each
+        (k, v) = cache.Update(layer, k, v);      // [batch, past + tq, heads·d_kv] each
+        return Attend(x, k, v, mask, positionBias);
+    }
+
+    /// <summary>kv [batch, tk, d_model] → keys and values [batch, tk, heads·d_kv].</summary>
+    public (Tensor Keys, Tensor Values) Project(Tensor kv) => (K.Forward(kv), V.Forward(kv));
+
+    /// <summary>x [batch, tq, d_model] attends to projected keys and values → [batch, tq, d_model].</summary>
+    public Tensor Attend(Tensor x, Tensor k, Tensor v, AttentionMask mask, Tensor? positionBias)
+    {
+        var q = Q.Forward(x); // [batch, tq, heads·d_kv]
         // HF adds the extended mask (finfo.min) into the position bias; a masked score then rounds to finfo.min,
         // which is what the kernel writes, so passing bias and mask separately is exact.
         var ctx = AttentionKernel.Compute(q, k, v, _cfg.Heads, _cfg.Heads, _cfg.DKv, 1f, mask, positionBias);
@@ -55,10 +71,12 @@ internal sealed class T5Attention : CompositeModule
     }
 
     /// <summary>
-    /// compute_bias: bias[0, h, i, j] = relative_attention_bias[bucket(j − i), h] → [1, heads, tq, tk];
-    /// bidirectional buckets in the encoder, causal (past only) buckets in the decoder.
+    /// compute_bias: bias[0, h, i, j] = relative_attention_bias[bucket(j − (i + queryOffset)), h] → [1, heads, tq, tk];
+    /// bidirectional buckets in the encoder, causal (past only) buckets in the decoder. A decoding step over a cache
+    /// passes the cached length as <paramref name="queryOffset"/>: its queries sit after the cached keys, as HF keeps the
+    /// last tq rows of the full bias.
     /// </summary>
-    public Tensor ComputeBias(int tq, int tk)
+    public Tensor ComputeBias(int tq, int tk, int queryOffset = 0)
     {
         var table = RelativeBias ?? throw new InvalidOperationException("Only the first block of a T5 stack owns relative_attention_bias.");
         int heads = _cfg.Heads;
@@ -66,7 +84,7 @@ internal sealed class T5Attention : CompositeModule
         for (int i = 0; i < tq; i++)
             for (int j = 0; j < tk; j++)
             {
-                int bucket = RelativePositionBucket(j - i, !_isDecoder, _cfg.RelativeAttentionNumBuckets, _cfg.RelativeAttentionMaxDistance);
+                int bucket = RelativePositionBucket(j - (i + queryOffset), !_isDecoder, _cfg.RelativeAttentionNumBuckets, _cfg.RelativeAttentionMaxDistance);
                 for (int h = 0; h < heads; h++) index[(h * tq + i) * tk + j] = bucket * heads + h;
             }
         if (Tensors.Autograd.Tape.Current is { } tape) return tape.Out(tape.GatherElements(tape.Of(table), index, 1, heads, tq, tk));

@@ -63,17 +63,18 @@ internal sealed class T5Block : CompositeModule
     /// T5Stack.forward: ids [batch, t] → [batch, t, d_model] through <paramref name="blocks"/> and the final norm. Hidden
     /// states are collected before each block, and the last entry is the final_layer_norm output, as HF records them.
     /// </summary>
+    /// <param name="cache">a decoder's cache for incremental decoding (the tokens follow its <see cref="KeyValueCache.Length"/> − t positions), or null</param>
     public static Tensor RunStack(T5Config cfg, Tensor shared, T5Block[] blocks, RmsNorm finalNorm, TokenBatch tokens, AttentionMask mask,
-                                  Seq2SeqEncoding? encoder, List<Tensor>? states)
+                                  Seq2SeqEncoding? encoder, List<Tensor>? states, Seq2SeqDecoderCache? cache = null)
     {
-        int batch = tokens.Batch, t = tokens.Length, d = cfg.DModel;
+        int batch = tokens.Batch, t = tokens.Length, d = cfg.DModel, past = mask.PastLength;
         var h = TensorOps.Embedding(shared, tokens.Ids).Reshape(batch, t, d); // [batch, t, d_model]
         // Block 0 computes the bias; T5Stack passes it on to every later block.
-        var bias = blocks.Length > 0 ? blocks[0].SelfAttention.ComputeBias(t, t) : null; // [1, heads, t, t]
-        foreach (var block in blocks)
+        var bias = blocks.Length > 0 ? blocks[0].SelfAttention.ComputeBias(t, past + t, past) : null; // [1, heads, t, past + t]
+        for (int i = 0; i < blocks.Length; i++)
         {
             states?.Add(h);
-            h = block.Forward(h, mask, bias!, encoder);
+            h = blocks[i].Forward(h, mask, bias!, encoder, cache, i);
         }
         h = finalNorm.Forward(h);
         states?.Add(h);
@@ -126,10 +127,13 @@ internal sealed class T5Block : CompositeModule
     /// h [batch, t, d_model] → [batch, t, d_model]. <paramref name="selfBias"/> [1, heads, t, t] is the stack's shared
     /// relative position bias; <paramref name="encoder"/> is set in the decoder.
     /// </summary>
-    public Tensor Forward(Tensor h, AttentionMask selfMask, Tensor selfBias, Seq2SeqEncoding? encoder)
+    /// <param name="cache">with a decoder cache, self-attention appends to it and cross-attention reuses its projected encoder keys</param>
+    /// <param name="layer">this block's index in its stack, where it stores in <paramref name="cache"/></param>
+    public Tensor Forward(Tensor h, AttentionMask selfMask, Tensor selfBias, Seq2SeqEncoding? encoder, Seq2SeqDecoderCache? cache = null, int layer = 0)
     {
         var normed = SelfNorm.Forward(h);
-        var attn = SelfAttention.Forward(normed, normed, selfMask, selfBias);
+        var attn = cache is null ? SelfAttention.Forward(normed, normed, selfMask, selfBias)
+            : SelfAttention.ForwardCached(normed, selfMask, selfBias, cache.Self, layer);
         attn = TensorOps.Add(attn, h);
         h = attn;
 
@@ -138,7 +142,14 @@ internal sealed class T5Block : CompositeModule
             var enc = encoder ?? throw new InvalidOperationException("A T5 decoder block needs the encoder output.");
             // EncDecAttention has no relative bias: only the inverted encoder padding mask is added.
             normed = CrossNorm!.Forward(h);
-            var cross = CrossAttention.Forward(normed, enc.LastHiddenState, new AttentionMask(enc.Mask, false), null);
+            var crossMask = new AttentionMask(enc.Mask, false);
+            Tensor cross;
+            if (cache is null) cross = CrossAttention.Forward(normed, enc.LastHiddenState, crossMask, null);
+            else
+            {
+                var (k, v) = cache.Cross(layer, () => CrossAttention.Project(enc.LastHiddenState)); // [batch, src, heads·d_kv] each
+                cross = CrossAttention.Attend(normed, k, v, crossMask, null);
+            }
             cross = TensorOps.Add(cross, h);
             h = cross;
         }

@@ -81,6 +81,28 @@ public sealed class T5ForConditionalGeneration : Seq2SeqLanguageModel
         };
     }
 
+    public override Seq2SeqDecoderCache CreateDecoderCache(Seq2SeqEncoding encoding) => new(encoding, _decoder.Length);
+
+    public override ModelOutput DecodeCached(Seq2SeqDecoderCache cache, TokenBatch decoder, ForwardOptions? options = null)
+    {
+        options ??= ForwardOptions.Default;
+        var encoding = cache.Encoding;
+        if (decoder.Batch != encoding.Batch)
+            throw new ArgumentException($"t5: {encoding.Batch} encoded rows but {decoder.Batch} decoder rows.");
+        int past = cache.Self.Advance(decoder);
+        var states = new List<Tensor>();
+        var h = T5Block.RunStack(_cfg, _shared, _decoder, _decoderNorm, decoder, new AttentionMask(cache.Self.Mask, true, past), encoding,
+                                 options.OutputHiddenStates ? states : null, cache); // [batch, t, d_model]
+        return new ModelOutput
+        {
+            Logits = ProjectRows(h, options.LogitPositions, Head),
+            LastHiddenState = h,
+            DecoderHiddenStates = states,
+            EncoderHiddenStates = encoding.HiddenStates,
+            EncoderLastHiddenState = encoding.LastHiddenState,
+        };
+    }
+
     private Tensor RunStack(T5Block[] blocks, RmsNorm finalNorm, TokenBatch tokens, AttentionMask mask, Seq2SeqEncoding? encoder, List<Tensor>? states)
         => T5Block.RunStack(_cfg, _shared, blocks, finalNorm, tokens, mask, encoder, states);
 
