@@ -32,12 +32,14 @@ public static class BertForwardBench
         var input = new ModelInput(new TokenBatch(batch, seq, ids));
         var options = new ForwardOptions { LogitPositions = [0] };
         var times = new List<double>();
+        double first = 0;
         long allocatedBefore = GC.GetTotalAllocatedBytes(true);
         for (int i = 0; i < warmups + runs; i++)
         {
             var sw = Stopwatch.StartNew();
             model.Forward(input, options);
             sw.Stop();
+            if (i == 0) first = sw.Elapsed.TotalSeconds;
             if (i >= warmups) times.Add(sw.Elapsed.TotalSeconds);
         }
         long allocatedPerForward = (GC.GetTotalAllocatedBytes(true) - allocatedBefore) / (warmups + runs);
@@ -45,6 +47,7 @@ public static class BertForwardBench
         var p = Process.GetCurrentProcess();
         p.Refresh();
         Console.WriteLine($"bert-base forward b{batch}×s{seq}: median {times[runs / 2]:F3} s (runs: {string.Join(", ", times.Select(t => t.ToString("F3")))})");
+        Console.WriteLine($"  first forward in this process: {first:F3} s = {first / times[runs / 2]:F2}× the median (JIT and tier-0 code)");
         Console.WriteLine($"  effective: {178.778 / times[runs / 2]:F1} GFLOP/s (178.8 GFLOP as timing.json counts)");
         Console.WriteLine($"  peak working set: {p.PeakWorkingSet64 / 1048576.0:F0} MiB (process start {before / 1048576.0:F0} MiB, weights {weights / 1048576.0:F0} MiB)");
         Console.WriteLine($"  managed allocation per forward: {allocatedPerForward / 1048576.0:F0} MiB");
