@@ -21,6 +21,8 @@ public enum Int8Kernel
     Auto,
     /// <summary>AVX-512BW: vpmaddubsw (u8·s8 pairs → s16) then vpmaddwd (→ s32), 16 outputs × 4 k per instruction pair.</summary>
     Avx512,
+    /// <summary>AVX-VNNI: vpdpbusd (u8·s8 quads → s32 in one instruction, never saturating), 8 outputs × 4 k per instruction.</summary>
+    AvxVnni,
     /// <summary>Plain loops; the reference the SIMD kernels must equal bit for bit (integer sums are exact).</summary>
     Scalar,
 }
@@ -31,10 +33,12 @@ public enum Int8Kernel
 /// vpmaddubsw consume: four consecutive k of one output in one 32-bit lane).
 /// </summary>
 /// <remarks>
-/// .NET 10 exposes no 512-bit VNNI intrinsic (no Avx512Vnni class; AvxVnni is the VEX form, absent on AVX-512-VNNI-only
-/// Xeons), so the AVX-512 kernel uses the pre-VNNI pair vpmaddubsw + vpmaddwd, as fbgemm's AVX-512 path does. vpmaddubsw
-/// saturates a pair sum above 32767: with 7-bit activations (reduce_range, fbgemm and oneDNN) 2·127·128 fits; with 8-bit
-/// activations (QNNPACK) each byte is split as 2·(x≫1) + (x&amp;1) so every partial sum stays exact.
+/// .NET 10 exposes no 512-bit VNNI intrinsic (no Avx512Vnni class). Where the CPU has the VEX form AVX-VNNI (Zen 4, Alder
+/// Lake and later), the AvxVnni kernel runs vpdpbusd on 256-bit registers: one instruction per 32 multiply-adds, exact for
+/// 7- and 8-bit activations alike (it sums in int32 without saturating). Elsewhere the AVX-512 kernel uses the pre-VNNI
+/// pair vpmaddubsw + vpmaddwd, as fbgemm's AVX-512 path does. vpmaddubsw saturates a pair sum above 32767: with 7-bit
+/// activations (reduce_range, fbgemm and oneDNN) 2·127·128 fits; with 8-bit activations (QNNPACK) each byte is split as
+/// 2·(x≫1) + (x&amp;1) so every partial sum stays exact. Integer sums are exact, so every kernel gives the same bits.
 /// </remarks>
 public static unsafe class Int8Gemm
 {
@@ -51,7 +55,7 @@ public static unsafe class Int8Gemm
     public static int Panels(int n) => (n + PanelWidth - 1) / PanelWidth;
 
     /// <summary>The kernel <see cref="Int8Kernel.Auto"/> picks on this CPU.</summary>
-    public static Int8Kernel Best => Avx512BW.IsSupported ? Int8Kernel.Avx512 : Int8Kernel.Scalar;
+    public static Int8Kernel Best => AvxVnni.IsSupported ? Int8Kernel.AvxVnni : Avx512BW.IsSupported ? Int8Kernel.Avx512 : Int8Kernel.Scalar;
 
     /// <summary>Packs W [n, k] (row-major int8) into panels; padding outputs and k are zero.</summary>
     public static sbyte[] Pack(ReadOnlySpan<sbyte> w, int n, int k)
@@ -99,6 +103,7 @@ public static unsafe class Int8Gemm
         if (m == 0 || n == 0) return;
         if (kernel == Int8Kernel.Auto) kernel = Best;
         if (kernel == Int8Kernel.Avx512 && !Avx512BW.IsSupported) throw new PlatformNotSupportedException("AVX-512BW is not available on this CPU.");
+        if (kernel == Int8Kernel.AvxVnni && !AvxVnni.IsSupported) throw new PlatformNotSupportedException("AVX-VNNI is not available on this CPU.");
 
         fixed (byte* pa = a)
         fixed (sbyte* pb = packed)
@@ -133,6 +138,15 @@ public static unsafe class Int8Gemm
                 {
                     int mr = Math.Min(MR, m - r0);
                     if (kernel == Int8Kernel.Scalar) ScalarTile(r0, mr, p0, np, acc);
+                    else if (kernel == Int8Kernel.AvxVnni)
+                    {
+                        // 2 rows × 2 panels at a time: 8 accumulators, 4 weight loads and 2 broadcasts per four k, within
+                        // the 16 registers the VEX encoding reaches.
+                        for (int r = 0; r < mr; r += 2)
+                            for (int p = 0; p < np; p += 2)
+                                VnniTile2x2(a + (long)(r0 + r) * kp, kp, Math.Min(2, mr - r), b + (long)(p0 + p) * PanelWidth * kp, Math.Min(2, np - p),
+                                            acc + (r * NP + p) * PanelWidth);
+                    }
                     else if (mr == MR && np == NP)
                     {
                         if (eightBit) Avx512Tile4x4<EightBit>(a + (long)r0 * kp, kp, b + (long)p0 * PanelWidth * kp, acc);
@@ -263,5 +277,44 @@ public static unsafe class Int8Gemm
         c10.Store(acc + 4 * W); c11.Store(acc + 5 * W); c12.Store(acc + 6 * W); c13.Store(acc + 7 * W);
         c20.Store(acc + 8 * W); c21.Store(acc + 9 * W); c22.Store(acc + 10 * W); c23.Store(acc + 11 * W);
         c30.Store(acc + 12 * W); c31.Store(acc + 13 * W); c32.Store(acc + 14 * W); c33.Store(acc + 15 * W);
+    }
+
+    /// <summary>
+    /// Up to 2 rows × 2 panels with vpdpbusd on 256-bit halves of each panel; writes acc[r, p, 16] at row stride NP·16.
+    /// A missing second row or panel reuses the first one's pointer and is not stored.
+    /// </summary>
+    private static void VnniTile2x2(byte* a, int kp, int rows, sbyte* b, int panels, int* acc)
+    {
+        Vector256<int> c00l = default, c00h = default, c01l = default, c01h = default;
+        Vector256<int> c10l = default, c10h = default, c11l = default, c11h = default;
+        long panel = (long)PanelWidth * kp;
+        sbyte* b0 = b, b1 = panels > 1 ? b + panel : b;
+        byte* a0 = a, a1 = rows > 1 ? a + kp : a;
+        for (int q = 0; q < kp; q += 4)
+        {
+            long off = (long)q * PanelWidth;
+            var w0l = Vector256.Load(b0 + off);
+            var w0h = Vector256.Load(b0 + off + 32);
+            var w1l = Vector256.Load(b1 + off);
+            var w1h = Vector256.Load(b1 + off + 32);
+            var x = Vector256.Create(*(int*)(a0 + q)).AsByte();
+            c00l = AvxVnni.MultiplyWideningAndAdd(c00l, x, w0l);
+            c00h = AvxVnni.MultiplyWideningAndAdd(c00h, x, w0h);
+            c01l = AvxVnni.MultiplyWideningAndAdd(c01l, x, w1l);
+            c01h = AvxVnni.MultiplyWideningAndAdd(c01h, x, w1h);
+            x = Vector256.Create(*(int*)(a1 + q)).AsByte();
+            c10l = AvxVnni.MultiplyWideningAndAdd(c10l, x, w0l);
+            c10h = AvxVnni.MultiplyWideningAndAdd(c10h, x, w0h);
+            c11l = AvxVnni.MultiplyWideningAndAdd(c11l, x, w1l);
+            c11h = AvxVnni.MultiplyWideningAndAdd(c11h, x, w1h);
+        }
+        const int W = PanelWidth, Row = NP * PanelWidth;
+        c00l.Store(acc); c00h.Store(acc + 8);
+        if (panels > 1) { c01l.Store(acc + W); c01h.Store(acc + W + 8); }
+        if (rows > 1)
+        {
+            c10l.Store(acc + Row); c10h.Store(acc + Row + 8);
+            if (panels > 1) { c11l.Store(acc + Row + W); c11h.Store(acc + Row + W + 8); }
+        }
     }
 }

@@ -102,5 +102,6 @@ public class DynamicInt8FixtureTests
     {
         yield return Int8Kernel.Scalar;
         if (System.Runtime.Intrinsics.X86.Avx512BW.IsSupported) yield return Int8Kernel.Avx512;
+        if (System.Runtime.Intrinsics.X86.AvxVnni.IsSupported) yield return Int8Kernel.AvxVnni;
     }
 }
