@@ -49,6 +49,7 @@ public static class ModelLoader
         foreach (var reader in readers)
             if (reader.CanRead(path)) return reader.Read(path);
         string configPath = Path.Combine(path, "config.json");
+        if (!File.Exists(configPath) && SentenceTransformerLayout.TransformerSubfolder(path) is { } module && Directory.Exists(module)) return Load(module);
         if (!File.Exists(configPath) && Llama2CCheckpoint.FindIn(path) is { } bin) return Llama2CCheckpoint.Load(bin);
         var config = ConfigJson.Load(configPath);
         var family = FamilyOf(config);

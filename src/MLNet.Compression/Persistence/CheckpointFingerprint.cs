@@ -27,11 +27,14 @@ public static class CheckpointFingerprint
         {
             folder = full;
             files = [];
-            string config = Path.Combine(folder, "config.json");
+            // An older sentence-transformers folder keeps its model in the Transformer module's subfolder.
+            string modelFolder = !File.Exists(Path.Combine(folder, "config.json")) && SentenceTransformerLayout.TransformerSubfolder(folder) is { } module
+                && File.Exists(Path.Combine(module, "config.json")) ? module : folder;
+            string config = Path.Combine(modelFolder, "config.json");
             if (File.Exists(config))
             {
                 files.Add(config);
-                using var ckpt = SafeTensorsCheckpoint.Open(folder);
+                using var ckpt = SafeTensorsCheckpoint.Open(modelFolder);
                 files.AddRange(ckpt.FilePaths);
             }
             else if (Directory.Exists(folder)) files.AddRange(Directory.GetFiles(folder, "*.bin").Where(Llama2CCheckpoint.LooksLikeOne));

@@ -115,9 +115,8 @@ public static class CompressedModel
 
         // The tokenizer, and a sentence-transformers model's pooling, Dense and Normalize modules, so the compressed folder
         // encodes sentences as its source does.
-        var tokenizerFiles = tokenizerFolder is null || !Directory.Exists(tokenizerFolder) ? []
-            : HuggingFaceExporter.TokenizerFileNames.Append("generation_config.json").Where(n => File.Exists(Path.Combine(tokenizerFolder, n)))
-                .Concat(SentenceTransformerConfig.ModuleFiles(tokenizerFolder)).ToList();
+        var companions = CompanionFiles.Of(tokenizerFolder, withGenerationConfig: true);
+        var tokenizerFiles = companions.Names.ToList();
         SourceCheckpoint? fingerprint = source is not null && options.HashSource ? CheckpointFingerprint.Compute(source) : null;
         var manifest = new CompressedModelManifest
         {
@@ -136,12 +135,7 @@ public static class CompressedModel
         {
             writer.Save(Path.Combine(tmp, WeightsFileName));
             AtomicFile.WriteAllText(Path.Combine(tmp, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            foreach (var n in tokenizerFiles)
-            {
-                string to = Path.Combine(tmp, n);
-                Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-                File.Copy(Path.Combine(tokenizerFolder!, n), to);
-            }
+            companions.CopyTo(tmp);
             // The manifest goes last: a folder with a manifest is complete.
             AtomicFile.WriteAllText(Path.Combine(tmp, CompressedModelManifest.FileName), manifest.ToJson());
         });

@@ -55,14 +55,6 @@ public static class HuggingFaceExporter
         if (encoderOnly) config["architectures"] = new JsonArray(masked?.BareArchitecture ?? Modeling.T5.T5EncoderModel.Architecture);
         AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
-        if (tokenizerSource is not null && Directory.Exists(tokenizerSource))
-        {
-            foreach (var n in TokenizerFileNames.Where(n => File.Exists(Path.Combine(tokenizerSource, n))).Concat(SentenceTransformerConfig.ModuleFiles(tokenizerSource)))
-            {
-                string to = Path.Combine(folder, n);
-                Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-                File.Copy(Path.Combine(tokenizerSource, n), to, overwrite: true);
-            }
-        }
+        CompanionFiles.Of(tokenizerSource, withGenerationConfig: false).CopyTo(folder);
     }
 }

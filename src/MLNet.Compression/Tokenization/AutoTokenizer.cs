@@ -1,3 +1,4 @@
+using MLNet.Compression.IO;
 namespace MLNet.Compression.Tokenization;
 
 /// <summary>
@@ -40,6 +41,8 @@ public static class AutoTokenizer
             tok = Llama2CTokenizer.FromFile(File.Exists(F("tokenizer.bin")) ? F("tokenizer.bin") : F("tok512.bin"));
         else if (Directory.GetFiles(dir, "tok*.bin").FirstOrDefault() is { } llamaC)
             tok = Llama2CTokenizer.FromFile(llamaC);
+        else if (SentenceTransformerLayout.TransformerSubfolder(dir) is { } module && Directory.Exists(module))
+            return FromFolder(module);   // an older sentence-transformers folder: the tokenizer sits with its Transformer module
         else
             throw new TokenizerLoadException(dir, "no tokenizer files found (looked for tokenizer.json, vocab.txt, vocab.json + merges.txt, spiece.model, tokenizer.model, tok*.bin).");
 
