@@ -64,7 +64,7 @@ public static class GgufExporter
             LlamaForCausalLM l => b.Llama(l),
             Gpt2LMHeadModel g => b.Gpt2(g),
             GptNeoXForCausalLM n => b.GptNeoX(n),
-            _ => throw new ArgumentException($"a {model.ModelType} model cannot be exported as GGUF: llama.cpp has no {model.ModelType} architecture (GGUF export supports {string.Join(", ", SupportedModelTypes)})."),
+            _ => throw new ArgumentException($"{model.ModelType} models cannot be exported as GGUF: llama.cpp has no {model.ModelType} architecture (GGUF export supports {string.Join(", ", SupportedModelTypes)})."),
         };
         if (!dryRun) b.Finish(arch);
         var gen = model.Generation;
