@@ -87,6 +87,7 @@ internal static class GgufWeightEncoder
                 HalfWeight when wanted == GgmlType.F32 => "exact",
                 CsrWeight or NMWeight => $"sparse written dense{(wanted == GgmlType.F32 ? "" : wanted == GgmlType.F16 ? ", rounded to fp16" : ", requantized")}",
                 KBitWeight or Int8Weight when wanted == GgmlType.F32 => "dequantized (exact)",
+                _ when wanted == GgmlType.F32 => "dense equivalent (exact)",
                 _ when GgmlTypes.IsQuantized(wanted) => "requantized",
                 _ => "rounded to fp16",
             };

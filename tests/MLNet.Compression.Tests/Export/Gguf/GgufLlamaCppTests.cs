@@ -131,6 +131,29 @@ public class GgufLlamaCppTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Gpt2Tiny_EmbedsItsBpeVocabulary_WhichLlamaCppTokenizesLikeTheEngine()
+    {
+        var folder = SharedData.Fixture("models", "gpt2_tiny");
+        var model = ModelLoader.Load(folder);
+        var tokenizer = AutoTokenizer.FromFolder(folder);
+        string path = Temp("gpt2-tiny");
+        try
+        {
+            var r = GgufExporter.Export(model, path, tokenizer);
+            Assert.Contains(r.Notes, n => n.StartsWith("tokenizer: byte-level BPE (50257 tokens, 50000 merges)", StringComparison.Ordinal));
+            using var cpp = new LlamaCpp(path);
+            foreach (var text in new[] { "Hello world, this is a test.", "  Numbers 12345 and   spaces\nnew line's café!" })
+            {
+                var ours = tokenizer.EncodeToIds(text, addSpecialTokens: false).ToArray();
+                var theirs = cpp.Weights.Tokenize(text, false, false, Encoding.UTF8).Select(t => (int)t).ToArray();
+                Assert.Equal(ours, theirs);
+            }
+            Assert.True(MaxDiff(model, path, "gpt2_tiny F32 with its BPE vocabulary") < 1e-2);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void F16_LogitsMatchEngineOnFp16Weights()
     {
         // The engine's own fp16 model holds the same rounded weights; what remains is llama.cpp rounding activations to fp16.
