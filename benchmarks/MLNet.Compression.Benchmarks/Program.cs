@@ -25,6 +25,7 @@ public static class Program
             case "distill": DistillBench.Run(args[1..]); break;
             case "search-cost": SearchCostBench.Run(args[1..]); break;
             case "decode": DecodeBench.Run(args[1..]); break;
+            case "gguf-decode": GgufDecodeBench.Run(args[1..]); break;
             default: BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); break;
         }
     }
