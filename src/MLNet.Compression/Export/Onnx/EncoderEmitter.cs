@@ -51,11 +51,13 @@ internal static class EncoderEmitter
         public (string Transform, string Norm, string Decoder, Activation Act)? Head { get; init; }
     }
 
-    public static void Emit(MaskedLanguageModel model, OnnxLayers L)
+    /// <param name="encoderOnly">leave a masked LM's head out: last_hidden_state is the output</param>
+    public static void Emit(MaskedLanguageModel model, OnnxLayers L, bool encoderOnly = false)
     {
         var g = L.Graph;
         var parts = new ModelParts(model);
         var spec = SpecOf(model);
+        if (encoderOnly) spec = spec with { Head = null };
 
         string ids = g.Input("input_ids", OnnxType.Int64, "batch_size", "sequence_length");
         string mask = g.Input("attention_mask", OnnxType.Int64, "batch_size", "sequence_length");
@@ -85,8 +87,7 @@ internal static class EncoderEmitter
 
         // Padded keys are masked for every query: bool [batch, 1, 1, seq].
         string allowed = g.Node("Unsqueeze", [g.Node("Cast", [mask], ("to", (long)OnnxType.Bool)), g.Int64s(1, 2)]);
-        int layers = spec.AlbertLayers is null ? model.LayerCount : model.LayerCount;
-        for (int i = 0; i < layers; i++)
+        for (int i = 0; i < model.LayerCount; i++)
             foreach (var prefix in spec.AlbertLayers?.Invoke(i) ?? [$"{spec.LayerPrefix}.{i}"])
                 x = Layer(L, parts, x, allowed, prefix, spec);                                        // [batch, seq, hidden]
 

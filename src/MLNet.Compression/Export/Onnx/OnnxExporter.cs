@@ -23,6 +23,9 @@ public sealed class OnnxExportOptions
     /// 2, 4 and 8 bits (3-bit codes have no kernel).
     /// </summary>
     public IReadOnlyList<int> MatMulNBitsBits { get; init; } = [2, 4, 8];
+
+    /// <summary>A masked LM's encoder without its head: outputs last_hidden_state instead of logits (as export --encoder-only).</summary>
+    public bool EncoderOnly { get; init; }
 }
 
 /// <summary>What an export wrote and how each weight form was mapped.</summary>
@@ -75,7 +78,9 @@ public static class OnnxExporter
         var log = new List<string>();
         var graph = new OnnxGraph { Name = model.ModelType };
         var layers = new OnnxLayers(graph, options, log);
-        if (model is MaskedLanguageModel encoder) EncoderEmitter.Emit(encoder, layers);
+        if (options.EncoderOnly && model is not MaskedLanguageModel)
+            throw new NotSupportedException($"EncoderOnly: a {model.ModelType} ({model.Kind}) model has no encoder to export alone.");
+        if (model is MaskedLanguageModel encoder) EncoderEmitter.Emit(encoder, layers, options.EncoderOnly);
         else DecoderEmitter.Emit((CausalLanguageModel)model, layers);
 
         bool external = graph.InitializerBytes > options.ExternalDataThresholdBytes;
@@ -84,7 +89,7 @@ public static class OnnxExporter
         {
             [ProducerKey] = "1",
             ["model_type"] = model.ModelType,
-            ["kind"] = model.Kind.ToString(),
+            ["kind"] = options.EncoderOnly ? nameof(ModelKind.Encoder) : model.Kind.ToString(),
         };
         graph.Save(Path.Combine(folder, ModelFileName), metadata, external ? DataFileName : null, options.ExternalDataMinTensorBytes);
 
@@ -106,7 +111,7 @@ public static class OnnxExporter
             ["format"] = "onnx",
             ["version"] = 1,
             ["model_type"] = model.ModelType,
-            ["kind"] = model.Kind.ToString(),
+            ["kind"] = options.EncoderOnly ? nameof(ModelKind.Encoder) : model.Kind.ToString(),
             ["opset"] = OnnxGraph.Opset,
             ["external_data"] = external,
             ["files"] = new JsonArray(files.Select(f => (JsonNode)f).ToArray()),
