@@ -24,6 +24,7 @@ public static class Program
             case "search": SearchBench.Run(args[1..]); break;
             case "distill": DistillBench.Run(args[1..]); break;
             case "search-cost": SearchCostBench.Run(args[1..]); break;
+            case "ort": OrtBench.Run(args[1..]); break;
             default: BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); break;
         }
     }
