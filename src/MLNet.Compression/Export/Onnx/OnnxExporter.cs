@@ -6,6 +6,22 @@ using MLNet.Compression.Persistence;
 
 namespace MLNet.Compression.Export.Onnx;
 
+/// <summary>How an int8 layer's activations are quantized in the ONNX graph.</summary>
+public enum Int8Activations
+{
+    /// <summary>
+    /// As the engine (and PyTorch's engine it follows) does: 7-bit for fbgemm and oneDNN, 8-bit for QNNPACK, with their
+    /// scale, zero point and rounding rules, built from standard ops; ORT then computes the same codes and the same float
+    /// output as the engine (docs/FORMATS.md gives the measured agreement).
+    /// </summary>
+    Exact,
+    /// <summary>
+    /// DynamicQuantizeLinear (8-bit, ORT's rounding), which ORT fuses with MatMulInteger: faster, but the codes are not
+    /// PyTorch's (and not the engine's), so outputs differ by about one activation quantization step.
+    /// </summary>
+    Fast,
+}
+
 /// <summary>Settings of an ONNX export.</summary>
 public sealed class OnnxExportOptions
 {
@@ -23,6 +39,9 @@ public sealed class OnnxExportOptions
     /// 2, 4 and 8 bits (3-bit codes have no kernel).
     /// </summary>
     public IReadOnlyList<int> MatMulNBitsBits { get; init; } = [2, 4, 8];
+
+    /// <summary>How int8 layers quantize their activations. Default <see cref="Int8Activations.Exact"/>.</summary>
+    public Int8Activations Int8Activations { get; init; } = Int8Activations.Exact;
 
     /// <summary>A masked LM's encoder without its head: outputs last_hidden_state instead of logits (as export --encoder-only).</summary>
     public bool EncoderOnly { get; init; }

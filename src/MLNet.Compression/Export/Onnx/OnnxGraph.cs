@@ -13,6 +13,7 @@ internal enum OnnxType
     Int64 = 7,
     Bool = 9,
     Float16 = 10,
+    Double = 11,
     BFloat16 = 16,
 }
 
@@ -126,6 +127,15 @@ internal sealed class OnnxGraph
         string key = "f32:" + BitConverter.SingleToInt32Bits(value).ToString(CultureInfo.InvariantCulture);
         if (_scalars.TryGetValue(key, out var n)) return n;
         n = AddInitializer(Fresh("const_f32"), OnnxType.Float, [], BitConverter.GetBytes(value));
+        return _scalars[key] = n;
+    }
+
+    /// <summary>A float64 scalar (rank 0) constant.</summary>
+    public string DoubleScalar(double value)
+    {
+        string key = "f64:" + BitConverter.DoubleToInt64Bits(value).ToString(CultureInfo.InvariantCulture);
+        if (_scalars.TryGetValue(key, out var n)) return n;
+        n = AddInitializer(Fresh("const_f64"), OnnxType.Double, [], BitConverter.GetBytes(value));
         return _scalars[key] = n;
     }
 

@@ -91,45 +91,96 @@ internal sealed class OnnxLayers
 
     /// <summary>
     /// Dynamic int8 as quantized::linear_dynamic computes it: the activation is quantized per call to uint8 from its own
-    /// min/max (widened to include 0), the product is accumulated in int32 with the activation zero point subtracted
-    /// (MatMulInteger), and y = float(acc)·(sx·sw) + b, fbgemm's and QNNPACK's epilogue.
-    /// QNNPACK's full 8-bit range is exactly DynamicQuantizeLinear (scale = (max − min)/255, zp = round(−min/scale));
-    /// fbgemm's and oneDNN's 7-bit range (reduce_range) is built from ReduceMin/ReduceMax, Div, Round and QuantizeLinear
-    /// on [0, 127]. Differences left: ORT divides by the scale where PyTorch multiplies by its reciprocal, the scale is
-    /// computed in float32 not double, and oneDNN's reciprocal-scale epilogue is not reproduced (docs/FORMATS.md).
+    /// min/max, the product is accumulated in int32 with the activation zero point subtracted (MatMulInteger), and the
+    /// accumulator is scaled to float. <see cref="Int8Activations.Exact"/> reproduces the engine's arithmetic step by step
+    /// (<see cref="ExactActivationQuantization"/>); <see cref="Int8Activations.Fast"/> uses DynamicQuantizeLinear (full
+    /// 8-bit range, ORT's own rounding), which ORT fuses with the MatMulInteger into one node.
     /// </summary>
     private string Int8MatMul(string x, Int8Weight w, string name) // [..., in] → [..., out]
     {
-        Count("MatMulInteger (int8 weights, dynamic uint8 activations)");
+        bool fast = _options.Int8Activations == Int8Activations.Fast;
+        Count(fast ? "MatMulInteger (int8 weights, DynamicQuantizeLinear activations)" : "MatMulInteger (int8 weights, activations quantized as the engine does)");
         int inF = w.InFeatures, outF = w.OutFeatures;
         string wq = _g.Shared(w) ?? _g.Raw(name + ".weight_int8_t", OnnxType.Int8, TransposedCodes(w), [inF, outF], w);
         var scales = w.Scales.ToArray();
-        string ws = _g.Shared(w.Scales) ?? _g.Float(name + ".weight_scale", scales, scales.Length == 1 ? [] : [scales.Length], w.Scales);
-
-        string xq, xs, xzp;
-        int qmax = TorchQuantRules.ActivationQMax(w.Engine);
-        if (qmax == 255)
+        long[] scaleDims = scales.Length == 1 ? [] : [scales.Length];
+        if (fast)
         {
             var outs = _g.Node("DynamicQuantizeLinear", [x], [_g.Fresh("xq"), _g.Fresh("x_scale"), _g.Fresh("x_zero")]);
-            (xq, xs, xzp) = (outs[0], outs[1], outs[2]);
+            string ws = _g.Shared(w.Scales) ?? _g.Float(name + ".weight_scale", scales, scaleDims, w.Scales);
+            string acc = _g.Node("MatMulInteger", [outs[0], wq, outs[2]]); // int32 [..., out]
+            return _g.Node("Mul", [_g.Node("Cast", [acc], ("to", (long)OnnxType.Float)), _g.Node("Mul", [outs[1], ws])]);
+        }
+        var (xq, xs, xsDouble, xzp) = ExactActivationQuantization(x, w.Engine);
+        string accF = _g.Node("Cast", [_g.Node("MatMulInteger", [xq, wq, xzp])], ("to", (long)OnnxType.Float)); // [..., out]
+        string multiplier;
+        if (w.Engine == QuantizationEngine.Onednn)
+        {
+            // ideep keeps reciprocal scales: src 1/sx from the double scale, weights 1/sw; y = acc · 1/(their product).
+            var wInv = scales.Select(sw => (float)(1.0 / sw)).ToArray();
+            string si = _g.Node("Cast", [_g.Node("Reciprocal", [xsDouble])], ("to", (long)OnnxType.Float));
+            multiplier = _g.Node("Reciprocal", [_g.Node("Mul", [si, _g.Float(name + ".weight_scale_inv", wInv, scaleDims)])]);
         }
         else
         {
-            // quant_utils.h ChooseQuantizationParams on [0, qmax]: min ≤ 0 ≤ max, scale = (max − min)/qmax, at least
-            // SMALL_SCALE_THRESHOLD, zero point round(−min/scale) clamped to the range.
-            string zero = _g.FloatScalar(0f);
-            string mn = _g.Node("Min", [_g.Node("ReduceMin", [x], ("keepdims", 0L)), zero]);
-            string mx = _g.Node("Max", [_g.Node("ReduceMax", [x], ("keepdims", 0L)), zero]);
-            xs = _g.Node("Div", [_g.Node("Sub", [mx, mn]), _g.FloatScalar(qmax)]);
-            xs = _g.Node("Max", [xs, _g.FloatScalar(TorchQuantRules.SmallScaleThreshold)]);
-            string zp = _g.Node("Round", [_g.Node("Div", [_g.Node("Neg", [mn]), xs])]);
-            zp = _g.Node("Clip", [zp, zero, _g.FloatScalar(qmax)]);
-            xzp = _g.Node("Cast", [zp], ("to", (long)OnnxType.UInt8));
-            xq = _g.Node("QuantizeLinear", [x, xs, xzp]);
+            // fbgemm (ReQuantizeForFloat) and QNNPACK: y = float(acc)·(sx·sw).
+            string ws = _g.Shared(w.Scales) ?? _g.Float(name + ".weight_scale", scales, scaleDims, w.Scales);
+            multiplier = _g.Node("Mul", [xs, ws]);
         }
-        string acc = _g.Node("MatMulInteger", [xq, wq, xzp]);            // int32 [..., out]
-        string multiplier = _g.Node("Mul", [xs, ws]);                     // sx·sw: [] or [out]
-        return _g.Node("Mul", [_g.Node("Cast", [acc], ("to", (long)OnnxType.Float)), multiplier]);
+        return _g.Node("Mul", [accF, multiplier]);
+    }
+
+    /// <summary>
+    /// The activation quantization of <see cref="Int8Weight"/> (TorchQuantRules, from quant_utils.h ChooseQuantizationParams
+    /// and the engines' quantize loops) as ONNX ops, so that ORT picks the very codes the engine picks: min/max of the whole
+    /// input widened to 0; scale = (max − min)/qmax computed in double (0.1 when it is 0; SMALL_SCALE_THRESHOLD with min and
+    /// max stretched when below it); zero point from whichever end has the smaller error, rounded half to even, in double;
+    /// codes round(x·(1/sx)) + zp (QNNPACK, oneDNN) or round(fma(x, 1/sx, zp)) (fbgemm; the fused multiply-add is computed
+    /// in double, exact, then rounded once to float as the FMA rounds). Returns the uint8 codes, the float scale, the double
+    /// scale and the uint8 zero point.
+    /// </summary>
+    private (string Codes, string Scale, string ScaleDouble, string ZeroPoint) ExactActivationQuantization(string x, QuantizationEngine engine)
+    {
+        const long F = (long)OnnxType.Float, D = (long)OnnxType.Double;
+        int qmax = TorchQuantRules.ActivationQMax(engine);
+        float thr = TorchQuantRules.SmallScaleThreshold;
+        string Dbl(string v) => _g.Node("Cast", [v], ("to", D));
+        string DoubleConst(double v) => _g.DoubleScalar(v);
+        string zero = _g.FloatScalar(0f);
+
+        string mn = _g.Node("Min", [_g.Node("ReduceMin", [x], ("keepdims", 0L)), zero]); // float []
+        string mx = _g.Node("Max", [_g.Node("ReduceMax", [x], ("keepdims", 0L)), zero]);
+        string scale = _g.Node("Div", [_g.Node("Sub", [Dbl(mx), Dbl(mn)]), DoubleConst(qmax)]); // double []
+        // (float)scale == 0 or 1/(float)scale infinite → 0.1.
+        string sf = _g.Node("Cast", [scale], ("to", F));
+        string degenerate = _g.Node("Or", [_g.Node("Equal", [sf, zero]), _g.Node("IsInf", [_g.Node("Reciprocal", [sf])])]);
+        scale = _g.Node("Where", [degenerate, DoubleConst(0.1), scale]);
+        // Below SMALL_SCALE_THRESHOLD: scale = threshold; min = 0 → max = thr·qmax; max = 0 → min = −thr·qmax; else both × thr/(float)scale.
+        string small = _g.Node("Less", [scale, DoubleConst(thr)]);
+        string amp = _g.Node("Div", [_g.FloatScalar(thr), _g.Node("Cast", [scale], ("to", F))]);
+        string minIsZero = _g.Node("Equal", [mn, zero]), maxIsZero = _g.Node("Equal", [mx, zero]);
+        string span = _g.FloatScalar(thr * qmax);
+        string minSmall = _g.Node("Where", [minIsZero, mn, _g.Node("Where", [maxIsZero, _g.Node("Neg", [span]), _g.Node("Mul", [mn, amp])])]);
+        string maxSmall = _g.Node("Where", [minIsZero, span, _g.Node("Where", [maxIsZero, mx, _g.Node("Mul", [mx, amp])])]);
+        mn = _g.Node("Where", [small, minSmall, mn]);
+        mx = _g.Node("Where", [small, maxSmall, mx]);
+        scale = _g.Node("Where", [small, DoubleConst(thr), scale]);
+        // Zero point (qmin = 0): from min, −min/scale with error −|min/scale|; from max, qmax − max/scale with error qmax − |max/scale|.
+        string minOverScale = _g.Node("Div", [Dbl(mn), scale]), maxOverScale = _g.Node("Div", [Dbl(mx), scale]);
+        string fromMin = _g.Node("Neg", [minOverScale]);
+        string fromMax = _g.Node("Sub", [DoubleConst(qmax), maxOverScale]);
+        string errMin = _g.Node("Neg", [_g.Node("Abs", [minOverScale])]);
+        string errMax = _g.Node("Sub", [DoubleConst(qmax), _g.Node("Abs", [maxOverScale])]);
+        string initial = _g.Node("Where", [_g.Node("Less", [errMin, errMax]), fromMin, fromMax]);
+        string zp = _g.Node("Clip", [_g.Node("Round", [initial]), DoubleConst(0), DoubleConst(qmax)]); // double, integral
+
+        string xs = _g.Node("Cast", [scale], ("to", F));   // the float scale the kernels use
+        string inv = _g.Node("Reciprocal", [xs]);            // float(1/float(scale)), as quantize_val
+        string codes = engine == QuantizationEngine.Fbgemm
+            ? _g.Node("Round", [_g.Node("Cast", [_g.Node("Add", [_g.Node("Mul", [Dbl(x), Dbl(inv)]), zp])], ("to", F))])
+            : _g.Node("Add", [_g.Node("Round", [_g.Node("Mul", [x, inv])]), _g.Node("Cast", [zp], ("to", F))]);
+        codes = _g.Node("Cast", [_g.Node("Clip", [codes, zero, _g.FloatScalar(255f)])], ("to", (long)OnnxType.UInt8));
+        return (codes, xs, scale, _g.Node("Cast", [zp], ("to", (long)OnnxType.UInt8)));
     }
 
     private static byte[] TransposedCodes(Int8Weight w) // [out, in] → [in, out]
