@@ -26,6 +26,7 @@ public static class Program
             case "search-cost": SearchCostBench.Run(args[1..]); break;
             case "decode": DecodeBench.Run(args[1..]); break;
             case "gguf-decode": GgufDecodeBench.Run(args[1..]); break;
+            case "ort": OrtBench.Run(args[1..]); break;
             default: BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); break;
         }
     }

@@ -118,9 +118,43 @@ public sealed class CompressionCommandTests : IDisposable
         var input = ReferenceInput("gpt2_tiny");
         Assert.Equal(model.Forward(input).Logits.Span.ToArray(), exported.Forward(input).Logits.Span.ToArray());
 
-        (code, _, err) = CliProcess.Run("export", "--model", Out("m"), "--format", "onnx", "-o", Out("onnx"));
+        (code, _, err) = CliProcess.Run("export", "--model", Out("m"), "--format", "tflite", "-o", Out("tflite"));
         Assert.Equal(1, code);
-        Assert.Contains("unknown export format (supported: hf", err);
+        Assert.Contains("--format tflite: unknown export format (supported: hf, onnx, gguf)", err);
+    }
+
+    [Fact]
+    public void Export_Onnx_WritesModelTokenizerAndManifest_ReplacesItsOwnOutput_AndRefusesOthersInOneLine()
+    {
+        var (code, output, err) = CliProcess.Run("prune", "--model", CliProcess.Fixture("gpt2_tiny"), "--method", "magnitude", "--groups", "ffn", "--sparsity", "0.8", "-o", Out("p"));
+        Assert.True(code == 0, output + err);
+        (code, output, err) = CliProcess.Run("export", "--model", Out("p"), "--format", "onnx", "-o", Out("onnx"));
+        Assert.True(code == 0, output + err);
+        foreach (var f in new[] { "model.onnx", "config.json", "vocab.json", "merges.txt", "onnx_export.json" })
+            Assert.True(File.Exists(Path.Combine(Out("onnx"), f)), f);
+        Assert.False(File.Exists(Path.Combine(Out("onnx"), "model.onnx.data")));
+        Assert.Contains("as ONNX (opset 17)", output);
+        // The pruned FFN layers are stored as CSR, which ORT's CPU provider cannot multiply: the log says they went dense.
+        Assert.Contains("sparse-csr: ORT's CPU provider has no sparse MatMul kernel", output);
+        using (var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(Out("onnx"), "onnx_export.json"))))
+            Assert.Equal("gpt2", manifest.RootElement.GetProperty("model_type").GetString());
+
+        // A second export replaces the first; an unrelated folder is refused with one line naming it.
+        (code, _, err) = CliProcess.Run("export", "--model", Out("p"), "--format", "onnx", "-o", Out("onnx"));
+        Assert.True(code == 0, err);
+        Directory.CreateDirectory(Out("mine"));
+        File.WriteAllText(Path.Combine(Out("mine"), "notes.txt"), "keep");
+        (code, _, err) = CliProcess.Run("export", "--model", Out("p"), "--format", "onnx", "-o", Out("mine"));
+        Assert.Equal(1, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("is not an earlier output (it has no onnx_export.json)", err);
+
+        // Encoder-decoder models are not exported yet: one line, nothing written.
+        (code, _, err) = CliProcess.Run("export", "--model", CliProcess.Fixture("t5"), "--format", "onnx", "-o", Out("t5"));
+        Assert.Equal(1, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("--format onnx: ONNX export of t5 (encoder-decoder) models is not supported yet", err);
+        Assert.False(Directory.Exists(Out("t5")));
     }
 
     [Fact]
