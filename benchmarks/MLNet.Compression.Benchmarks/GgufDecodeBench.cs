@@ -17,8 +17,7 @@ namespace MLNet.Compression.Benchmarks;
 /// project exports from the same model: fp32 → F32, dynamic int8 → Q8_0 (requantized), 4-bit RTN g32 → Q4_0 (grid
 /// kept). Both on 2 threads; each round times a prompt of 16 tokens plus 32 generated tokens, engine and llama.cpp
 /// alternating, median of the rounds. Options: --rounds N (3), --new N (32).
-/// This engine's Llama has no key/value cache, so each step reruns the whole prefix (as GreedyGenerator does for it);
-/// llama.cpp decodes one token per step against its cache.
+/// Both decode one token per step against a key/value cache (GreedyGenerator in this engine).
 /// </summary>
 public static class GgufDecodeBench
 {
