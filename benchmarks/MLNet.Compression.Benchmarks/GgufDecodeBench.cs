@@ -78,15 +78,17 @@ public static class GgufDecodeBench
         finally { Directory.Delete(dir, recursive: true); }
     }
 
-    /// <summary>Greedy decoding as GreedyGenerator runs a Llama (the whole prefix each step), without stopping at EOS.</summary>
+    /// <summary>Greedy decoding as GreedyGenerator runs a Llama (the prompt once into the key/value cache, then one token per step), without stopping at EOS.</summary>
     private static int[] EngineGreedy(LanguageModel model, int[] prompt, int newTokens)
     {
         var seq = new List<int>(prompt);
+        var cache = model.CreateCache() ?? throw new InvalidOperationException($"{model.ModelType} keeps no key/value cache.");
+        int[] ids = prompt;
         for (int i = 0; i < newTokens; i++)
         {
-            var ids = seq.ToArray();
-            var logits = model.Forward(new ModelInput(new TokenBatch(1, ids.Length, ids)), new ForwardOptions { LogitPositions = [ids.Length - 1] }).Logits;
+            var logits = model.ForwardCached(new ModelInput(new TokenBatch(1, ids.Length, ids)), cache, new ForwardOptions { LogitPositions = [ids.Length - 1] }).Logits;
             seq.Add(TensorOps.ArgMax(logits.Span.ToArray()));
+            ids = [seq[^1]];
         }
         return seq.ToArray();
     }
